@@ -1,0 +1,1 @@
+"""Timed text (WebVTT, SRT, HowTo100M JSON) to cues, and cues to training clips."""

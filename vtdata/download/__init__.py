@@ -1,0 +1,1 @@
+"""Fetch media with yt-dlp or plain HTTP into a resumable, verified download store."""

@@ -1,0 +1,1 @@
+"""Corpus recipes: each reads one corpus's native metadata into the normalized source table."""

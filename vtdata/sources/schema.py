@@ -1,0 +1,100 @@
+"""The normalized source table (`sources.parquet`, DESIGN.md §1): one row per media item."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SCHEMA_VERSION = 1
+DATASETS = ("howto100m", "webvid", "cc3m", "custom")
+MEDIA = ("video", "image")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A timed piece of whole-item text (HowTo100M narration), in seconds."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class SourceItem:
+    """One media item of any corpus; `id` is filesystem- and key-safe (see `ids.safe_id`)."""
+
+    id: str
+    source_id: str
+    dataset: str
+    media: str
+    url: str
+    caption: str | None = None
+    segments: list[Segment] | None = None
+    duration: float | None = None
+    split: str = "train"
+    meta: dict = field(default_factory=dict)
+
+
+ARROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("source_id", pa.string()),
+        ("dataset", pa.string()),
+        ("media", pa.string()),
+        ("url", pa.string()),
+        ("caption", pa.string()),
+        (
+            "segments",
+            pa.list_(pa.struct([("start", pa.float64()), ("end", pa.float64()), ("text", pa.string())])),
+        ),
+        ("duration", pa.float64()),
+        ("split", pa.string()),
+        ("meta", pa.string()),
+    ],
+    metadata={"vtdata.table": "sources", "vtdata.schema_version": str(SCHEMA_VERSION)},
+)
+
+
+def _row(item: SourceItem) -> dict:
+    row = asdict(item)
+    row["meta"] = json.dumps(item.meta, ensure_ascii=False, sort_keys=True)
+    return row
+
+
+def to_arrow(items: Iterable[SourceItem]) -> pa.Table:
+    return pa.Table.from_pylist([_row(i) for i in items], schema=ARROW_SCHEMA)
+
+
+def write_sources(items: Iterable[SourceItem], path: str | Path) -> Path:
+    """Write the table atomically (temporary name, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(to_arrow(items), tmp)
+    tmp.replace(path)
+    return path
+
+
+def read_sources(path: str | Path) -> Iterator[SourceItem]:
+    """Yield the items of a `sources.parquet`, batch by batch."""
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=4096):
+        for row in batch.to_pylist():
+            segs = row["segments"]
+            yield SourceItem(
+                id=row["id"],
+                source_id=row["source_id"],
+                dataset=row["dataset"],
+                media=row["media"],
+                url=row["url"],
+                caption=row["caption"],
+                segments=[Segment(**s) for s in segs] if segs is not None else None,
+                duration=row["duration"],
+                split=row["split"],
+                meta=json.loads(row["meta"]) if row["meta"] else {},
+            )
