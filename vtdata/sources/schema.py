@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pyarrow as pa
@@ -60,8 +60,14 @@ ARROW_SCHEMA = pa.schema(
 )
 
 
+_FIELDS = tuple(f.name for f in fields(SourceItem))
+
+
 def _row(item: SourceItem) -> dict:
-    row = asdict(item)
+    # Built by hand: dataclasses.asdict deep-copies every segment (it dominated HowTo100M runs).
+    row = {name: getattr(item, name) for name in _FIELDS}
+    if item.segments is not None:
+        row["segments"] = [{"start": s.start, "end": s.end, "text": s.text} for s in item.segments]
     row["meta"] = json.dumps(item.meta, ensure_ascii=False, sort_keys=True)
     return row
 
@@ -70,12 +76,33 @@ def to_arrow(items: Iterable[SourceItem]) -> pa.Table:
     return pa.Table.from_pylist([_row(i) for i in items], schema=ARROW_SCHEMA)
 
 
-def write_sources(items: Iterable[SourceItem], path: str | Path) -> Path:
-    """Write the table atomically (temporary name, then rename)."""
+def write_sources(
+    items: Iterable[SourceItem], path: str | Path, batch_size: int = 4096, max_segments: int = 32768
+) -> Path:
+    """Write the table atomically (temporary name, then rename), a batch at a time.
+
+    Items are consumed lazily, so a generator over a huge corpus never sits in memory whole: a
+    batch (one row group) holds at most `batch_size` items and about `max_segments` segments.
+    If `items` raises, the temporary file is removed and `path` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(to_arrow(items), tmp)
+    try:
+        with pq.ParquetWriter(tmp, ARROW_SCHEMA) as writer:
+            batch: list[SourceItem] = []
+            segments = 0
+            for item in items:
+                batch.append(item)
+                segments += len(item.segments or ())
+                if len(batch) >= batch_size or segments >= max_segments:
+                    writer.write_table(to_arrow(batch))
+                    batch, segments = [], 0
+            if batch:
+                writer.write_table(to_arrow(batch))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
     return path
 
