@@ -16,14 +16,16 @@ from collections.abc import Callable, Iterator, Sequence
 
 from vtdata.sources.ids import id_from_url
 from vtdata.sources.inputs import PathLike, expand_paths, is_http_url, open_text
-from vtdata.sources.recipe import Located, Selection, run
+from vtdata.sources.recipe import AUTO_SPLIT, Located, Selection, file_split, run
 from vtdata.sources.report import BAD_ROW, BAD_URL, MISSING_CAPTION, MISSING_URL, SkipReport, SourceResult
 from vtdata.sources.schema import SourceItem
 
 FILE_PATTERN = "*.tsv"
 
 
-def iter_located(paths: PathLike | Sequence[PathLike], report: SkipReport) -> Iterator[Located]:
+def iter_located(
+    paths: PathLike | Sequence[PathLike], report: SkipReport, auto_split: bool = False
+) -> Iterator[Located]:
     """Parsed items with their file and line, before selection; folders mean their *.tsv files."""
     for path in expand_paths(paths, FILE_PATTERN):
         with open_text(path) as f:
@@ -57,7 +59,7 @@ def iter_located(paths: PathLike | Sequence[PathLike], report: SkipReport) -> It
                         media="image",
                         url=url,
                         caption=caption,
-                        split="",
+                        split=file_split(path) if auto_split else "",
                         meta={"line": line_no},
                     ),
                 )
@@ -67,7 +69,7 @@ def read(
     paths: PathLike | Sequence[PathLike],
     *,
     limit: int | None = None,
-    split: str = "train",
+    split: str = AUTO_SPLIT,
     val_fraction: float = 0.0,
     sample_fraction: float = 1.0,
     seed: int = 0,
@@ -75,7 +77,7 @@ def read(
     """Read one or more CC3M TSVs into items plus a skip report."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(iter_located(paths, report), selection, report)
+    return run(iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report)
 
 
 def prepare_cc3m(
@@ -83,7 +85,7 @@ def prepare_cc3m(
     output: PathLike,
     *,
     limit: int | None = None,
-    split: str = "train",
+    split: str = AUTO_SPLIT,
     val_fraction: float = 0.0,
     sample_fraction: float = 1.0,
     seed: int = 0,
@@ -92,4 +94,6 @@ def prepare_cc3m(
     """Stream CC3M TSVs into `output` (sources.parquet, written atomically)."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(iter_located(paths, report), selection, report, output, progress)
+    return run(
+        iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report, output, progress
+    )

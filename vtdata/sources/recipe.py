@@ -8,6 +8,7 @@ the same split and the same sample on every run, whatever else the file holds or
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from vtdata.sources.report import DUPLICATE_ID, SkipReport, SourceResult
 from vtdata.sources.schema import SourceItem, write_sources
 
 VAL_SPLIT = "val"
+AUTO_SPLIT = "auto"
+_FILE_SPLIT = re.compile(r"(?:^|[^a-z])(train(?:ing)?|val(?:id|idation)?|test)(?:[^a-z]|$)", re.IGNORECASE)
 
 # A recipe's parser yields (where, item): `where` names the file and line (or video id) for
 # messages, and `item.split` is "" unless the input itself says which split the row is in.
@@ -27,7 +30,9 @@ Located = tuple[str, SourceItem]
 class Selection:
     """Which items of a corpus to keep and how to split them.
 
-    `split` names every item's split, except that a `val_fraction` of items (chosen by id hash)
+    `split` names every item's split (`"auto"`: the split a file's name states, as in
+    `results_2M_val.csv` or `Validation_GCC-1.1.0-Validation.tsv`, else "train"), except
+    that a `val_fraction` of items (chosen by id hash)
     go to "val" and a split given by the input row itself (table recipe) wins over both.
     `sample_fraction` keeps that fraction of ids (by a hash independent of the split's).
     `limit` stops after that many items, reading no further.
@@ -48,6 +53,15 @@ class Selection:
             raise ValueError(f"sample_fraction must be in (0, 1], got {self.sample_fraction}")
         if not self.split:
             raise ValueError("split must be a non-empty name")
+
+
+def file_split(path: str | Path) -> str:
+    """The split a native file's name states ("train", "val", "test"), or "" when it names none."""
+    found = _FILE_SPLIT.findall(Path(path).name)
+    if not found:
+        return ""
+    word = found[-1].lower()
+    return "train" if word.startswith("train") else "test" if word == "test" else VAL_SPLIT
 
 
 def hash_unit(item_id: str, seed: int, salt: str) -> float:
@@ -75,7 +89,8 @@ def select(located: Iterable[Located], selection: Selection, report: SkipReport)
             held_out = selection.val_fraction > 0 and (
                 hash_unit(item.id, selection.seed, "split") < selection.val_fraction
             )
-            item.split = VAL_SPLIT if held_out else selection.split
+            default = "train" if selection.split == AUTO_SPLIT else selection.split
+            item.split = VAL_SPLIT if held_out else default
         yield item
         emitted += 1
         if selection.limit is not None and emitted >= selection.limit:

@@ -20,7 +20,7 @@ from typing import Any
 from vtdata.sources.durations import parse_iso_duration
 from vtdata.sources.ids import safe_id
 from vtdata.sources.inputs import PathLike, csv_rows, expand_paths, is_http_url
-from vtdata.sources.recipe import Located, Selection, run
+from vtdata.sources.recipe import AUTO_SPLIT, Located, Selection, file_split, run
 from vtdata.sources.report import (
     BAD_DURATION,
     BAD_URL,
@@ -48,7 +48,9 @@ def _meta(row: dict[str, str]) -> dict[str, Any]:
     return meta
 
 
-def iter_located(paths: PathLike | Sequence[PathLike], report: SkipReport) -> Iterator[Located]:
+def iter_located(
+    paths: PathLike | Sequence[PathLike], report: SkipReport, auto_split: bool = False
+) -> Iterator[Located]:
     """Parsed items with their file and line, before selection; folders mean their results_*.csv."""
     for path in expand_paths(paths, FILE_PATTERN):
         for line, row in csv_rows(path, REQUIRED_COLUMNS, report, what="WebVid CSV", hint=_HINT):
@@ -82,7 +84,7 @@ def iter_located(paths: PathLike | Sequence[PathLike], report: SkipReport) -> It
                     url=url,
                     caption=name,
                     duration=duration,
-                    split="",
+                    split=file_split(path) if auto_split else "",
                     meta=_meta(row),
                 ),
             )
@@ -92,7 +94,7 @@ def read(
     paths: PathLike | Sequence[PathLike],
     *,
     limit: int | None = None,
-    split: str = "train",
+    split: str = AUTO_SPLIT,
     val_fraction: float = 0.0,
     sample_fraction: float = 1.0,
     seed: int = 0,
@@ -100,7 +102,7 @@ def read(
     """Read one or more WebVid results CSVs (or folders of them) into items plus a skip report."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(iter_located(paths, report), selection, report)
+    return run(iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report)
 
 
 def prepare_webvid(
@@ -108,7 +110,7 @@ def prepare_webvid(
     output: PathLike,
     *,
     limit: int | None = None,
-    split: str = "train",
+    split: str = AUTO_SPLIT,
     val_fraction: float = 0.0,
     sample_fraction: float = 1.0,
     seed: int = 0,
@@ -117,4 +119,6 @@ def prepare_webvid(
     """Stream WebVid results CSVs into `output` (sources.parquet, written atomically)."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(iter_located(paths, report), selection, report, output, progress)
+    return run(
+        iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report, output, progress
+    )
