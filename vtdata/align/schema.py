@@ -22,12 +22,16 @@ class Word:
 
 @dataclass
 class Cue:
-    """One piece of timed text after parsing and de-duplication, times in seconds."""
+    """One piece of timed text after parsing and de-duplication, times in seconds.
+
+    `line` is the 1-based line of the cue's timing in its file, for messages (None if unknown).
+    """
 
     start: float
     end: float
     text: str
     words: list[Word] | None = None
+    line: int | None = None
 
 
 @dataclass
@@ -63,12 +67,28 @@ ARROW_SCHEMA = pa.schema(
 )
 
 
-def write_clips(clips: Iterable[Clip], path: str | Path) -> Path:
-    """Write `clips.parquet` atomically (temporary name, then rename)."""
+def write_clips(clips: Iterable[Clip], path: str | Path, batch_size: int = 65536) -> Path:
+    """Write `clips.parquet` atomically (temporary name, then rename), `batch_size` rows at a time.
+
+    Clips are consumed lazily, so a generator over millions of clips never sits in memory whole;
+    if it raises, the temporary file is removed and `path` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(pa.Table.from_pylist([asdict(c) for c in clips], schema=ARROW_SCHEMA), tmp)
+    try:
+        with pq.ParquetWriter(tmp, ARROW_SCHEMA) as writer:
+            batch: list[dict] = []
+            for clip in clips:
+                batch.append(asdict(clip))
+                if len(batch) >= batch_size:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=ARROW_SCHEMA))
+                    batch = []
+            if batch:
+                writer.write_table(pa.Table.from_pylist(batch, schema=ARROW_SCHEMA))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
     return path
 

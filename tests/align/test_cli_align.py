@@ -1,0 +1,96 @@
+from click.testing import CliRunner
+
+from vtdata.align.schema import read_clips
+from vtdata.cli import main
+from vtdata.sources.schema import Segment, SourceItem, write_sources
+
+
+def test_align_sources_table_and_show(tmp_path):
+    segs = [
+        Segment(0.5, 4.0, "wash the potatoes"),
+        Segment(2.0, 6.0, "then cut them"),
+        Segment(4.0, 8.0, "[Music]"),
+    ]
+    write_sources(
+        [
+            SourceItem("v1", "v1", "howto100m", "video", "u", segments=segs, duration=7.0),
+            SourceItem("w1", "w1", "webvid", "video", "u", caption="a cat", duration=3.0),
+        ],
+        tmp_path / "sources.parquet",
+    )
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        [
+            "align",
+            "--sources",
+            str(tmp_path / "sources.parquet"),
+            "--builder",
+            "merge",
+            "--min-duration",
+            "3",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 clips from 2 items" in result.output and "cue:annotation_only: 1" in result.output
+    clips = list(read_clips(tmp_path / "clips.parquet"))
+    assert [(c.clip_id, c.start, c.end, c.text) for c in clips] == [
+        ("v1_0", 0.5, 4.0, "wash the potatoes then cut them"),
+        ("w1_0", 0.0, 3.0, "a cat"),
+    ]
+    assert (tmp_path / "clips.report.json").exists()
+
+    shown = runner.invoke(
+        main, ["align", "--sources", str(tmp_path / "sources.parquet"), "--show", "v1", "--pad", "1"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "text source: segments" in shown.output and "v1_1      1.000     5.000  then cut them" in shown.output
+    )
+    assert "cue:annotation_only" in shown.output
+
+    missing = runner.invoke(main, ["align", "--sources", str(tmp_path / "sources.parquet"), "--show", "nope"])
+    assert missing.exit_code != 0 and "no item 'nope'" in missing.output
+    both = runner.invoke(main, ["align"])
+    assert both.exit_code == 2 and "one of them" in both.output
+    bad = runner.invoke(main, ["align", "--sources", str(tmp_path / "sources.parquet"), "--window", "0"])
+    assert bad.exit_code == 2 and "window" in bad.output
+
+
+def test_align_store_and_show(tmp_path):
+    from vtdata.download.ledger import Ledger
+    from vtdata.download.record import LedgerEntry
+
+    store = tmp_path / "store"
+    (store / "media" / "ab").mkdir(parents=True)
+    (store / "media" / "ab" / "v1.en.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhello\n\n00:00:5,000 --> 00:00:06.000\nworld\n"
+    )
+    write_sources(
+        [
+            SourceItem("v1", "v1", "custom", "video", "u"),
+            SourceItem("v2", "v2", "custom", "video", "u", caption="x"),
+        ],
+        store / "sources.parquet",
+    )
+    with Ledger(store) as ledger:
+        ledger.put(LedgerEntry("v1", "ok", duration=5.5, subtitles={"en": "media/ab/v1.en.vtt"}))
+    runner = CliRunner()
+    result = runner.invoke(main, ["align", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "2 clips from 2 items" in result.output and "item:not_downloaded: 1" in result.output
+    assert "0 errors, 1 warnings" in result.output and "line 6: timing" in result.output
+    assert [(c.start, c.end, c.text) for c in read_clips(store / "clips.parquet")] == [
+        (1.0, 2.0, "hello"),
+        (5.0, 5.5, "world"),
+    ]
+    shown = runner.invoke(main, ["align", str(store), "--show", "v1"])
+    assert "text source: subtitles:en" in shown.output and "v1_1      5.000     5.500  world" in shown.output
+    gone = runner.invoke(main, ["align", str(store), "--show", "v2"])
+    assert gone.exit_code == 1 and "not_downloaded" in gone.output
+
+
+def test_a_folder_without_ledger_is_a_clean_error(tmp_path):
+    write_sources([SourceItem("v1", "v1", "custom", "video", "u", caption="x")], tmp_path / "sources.parquet")
+    result = CliRunner().invoke(main, ["align", str(tmp_path)])
+    assert result.exit_code == 1 and "no download ledger" in result.output

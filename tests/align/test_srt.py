@@ -1,0 +1,56 @@
+from pathlib import Path
+
+from vtdata.align.srt import parse_srt, read_srt
+
+REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
+
+
+def test_real_srt_with_malformed_timestamps():
+    parsed = read_srt(REAL / "malformed_timestamps.srt")
+    assert [(c.start, c.end, c.text, c.line) for c in parsed.cues] == [
+        (0.0, 1.0, "Red!", 2),
+        (2.0, 3.5, "More Red!", 6),
+        (5.0, 6.0, "Green!", 10),  # 00:00:5,000
+        (7.0, 8.0, "Blue", 14),
+        (9.0, 10.0, "More Blue!", 18),
+    ]
+    assert [(i.line, i.severity) for i in parsed.issues] == [
+        (10, "warning"),
+        (14, "warning"),
+        (18, "warning"),
+    ]
+
+
+def test_missing_blank_lines_and_indices_lose_nothing():
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\nfirst\nsecond line\n"
+        "2\n00:00:03,000 --> 00:00:04,000\n\nafter a blank\n\nand another\n"
+        "00:00:05,000 --> 00:00:06,000\n<i>no index</i> {\\an8}\n\n"
+        "4\n00:00:07,000 --> 00:00:08,000\n42\n"
+    )
+    parsed = parse_srt(text, "x.srt")
+    assert parsed.issues == []
+    assert [(c.start, c.text) for c in parsed.cues] == [
+        (1.0, "first\nsecond line"),
+        (3.0, "after a blank\nand another"),
+        (5.0, "<i>no index</i> {\\an8}"),
+        (7.0, "42"),  # a number as the last cue's text is text, not an index
+    ]
+
+
+def test_bad_timings_skip_their_cue_only():
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\nok\n\n"
+        "2\n00:00:02,000 --> 00:00:75,000\nlost\n\n"
+        "3\n00:00:09,000 --> 00:00:08,000\nbackwards\n\n"
+        "4\n00:00:10,000 --> 00:00:11,000\nok too\n"
+    )
+    parsed = parse_srt(text, "x.srt")
+    assert [c.text for c in parsed.cues] == ["ok", "ok too"]
+    assert [(i.line, i.severity) for i in parsed.issues] == [(6, "error"), (10, "error")]
+    assert "x.srt line 6" in str(parsed.issues[0])
+
+
+def test_no_timing_at_all_is_reported():
+    parsed = parse_srt("just some text\nwithout cues\n", "x.srt")
+    assert parsed.cues == [] and "not an SRT file" in parsed.issues[0].message

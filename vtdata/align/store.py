@@ -1,0 +1,102 @@
+"""Where align's items come from (a download store or a bare source table) and where clips go.
+
+A download store gives, per id, `sources.parquet`'s row plus the ledger's probed `duration`,
+`offset` and subtitle files; ids not `ok` in the ledger are reported as `not_downloaded`. A bare
+source table gives its rows with the table's `duration` (segments and captions only).
+`run_align` writes `clips.parquet` (streamed, atomic) and `<name>.report.json` beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from vtdata.align.pipeline import AlignItem, AlignOptions, Drop, ItemResult, align_items
+from vtdata.align.schema import write_clips
+from vtdata.align.summary import AlignSummary
+from vtdata.sources.schema import read_sources
+
+SOURCES_NAME = "sources.parquet"
+NOT_DOWNLOADED = "not_downloaded"
+
+
+def count_sources(path: str | Path) -> int:
+    """Rows of a `sources.parquet` (from its footer; for progress bars)."""
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def store_items(store: str | Path) -> Iterator[AlignItem | Drop]:
+    """Items of a download store in `sources.parquet` order (see the module docstring).
+
+    The ledger is read here, so a store without one fails now (`FileNotFoundError`), not mid-run.
+    """
+    from vtdata.download.ledger import Ledger
+
+    store = Path(store)
+    with Ledger(store, readonly=True) as ledger:
+        ok = {e.id: e for e in ledger.entries("ok")}
+    return _joined(store, ok)
+
+
+def _joined(store: Path, ok: dict) -> Iterator[AlignItem | Drop]:
+    root = store.resolve()
+    for item in read_sources(store / SOURCES_NAME):
+        entry = ok.pop(item.id, None)
+        if entry is None:
+            yield Drop(item.id, "item", NOT_DOWNLOADED, "no ok row in the ledger")
+            continue
+        subtitles = {}
+        for lang, rel in (entry.subtitles or {}).items():
+            path = (root / rel).resolve()
+            if path.is_relative_to(root):  # a ledger path never leaves the store
+                subtitles[lang] = path
+        duration = (
+            entry.duration if entry.duration is not None else (item.duration if not entry.offset else None)
+        )
+        yield AlignItem(item, duration, subtitles, entry.offset or 0.0)
+
+
+def source_items(path: str | Path) -> Iterator[AlignItem]:
+    """Items of a bare source table: segments and captions, durations from the table."""
+    for item in read_sources(path):
+        yield AlignItem(item, item.duration)
+
+
+def report_path(out: str | Path) -> Path:
+    out = Path(out)
+    return out.with_name(f"{out.stem}.report.json")
+
+
+def run_align(
+    items: Iterable[AlignItem | Drop],
+    out: str | Path,
+    opts: AlignOptions | None = None,
+    progress: Callable[[ItemResult], None] | None = None,
+) -> AlignSummary:
+    """Align every item, write `out` (clips.parquet) and its report; return the summary."""
+    summary = AlignSummary()
+    opts = opts or AlignOptions()
+
+    def clips():
+        for result in align_items(items, opts, progress):
+            summary.add(result)
+            yield from result.clips
+
+    write_clips(clips(), out)
+    report = report_path(out)
+    tmp = report.with_name(f".{report.name}.tmp")
+    tmp.write_text(json.dumps(summary.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, report)
+    return summary
+
+
+def find_item(items: Iterable[AlignItem | Drop], item_id: str) -> AlignItem | Drop | None:
+    """The entry for one id (for `vtdata align --show`)."""
+    for x in items:
+        if (x.id if isinstance(x, Drop) else x.item.id) == item_id:
+            return x
+    return None
