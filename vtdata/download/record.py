@@ -45,3 +45,4 @@ class LedgerEntry:
     fps: float | None = None
     backend: str | None = None  # "ytdlp" | "http"
     updated: float = 0.0
+    offset: float = 0.0  # source time (s) of the file's t=0; non-zero only for `--sections` downloads

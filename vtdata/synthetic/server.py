@@ -83,6 +83,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 stalls >= 8 concurrent fresh connections by ~1 s each.
+    request_queue_size = 128
     owner: SyntheticServer
 
     def __init__(self, address: tuple[str, int], handler: type, owner: SyntheticServer):

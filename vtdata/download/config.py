@@ -1,0 +1,94 @@
+"""Every knob of a download run in one picklable record, so a job can be shipped to any worker."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from vtdata.download.record import Reason
+
+BACKENDS = ("auto", "ytdlp", "http")
+DEFAULT_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) vtdata/0.1 (+https://github.com/vtdata)"
+
+
+@dataclass(frozen=True)
+class DownloadConfig:
+    """Options of `vtdata download`; the defaults suit a laptop fetching a few thousand items.
+
+    Times are seconds. `deadline` is a hard bound on one item (all attempts, waits and
+    verification included), so a run never hangs on one stuck item.
+    """
+
+    workers: int = 16
+    per_host: int = 4
+    timeout: float = 30.0  # connect / read timeout of one request
+    deadline: float = 600.0
+    retries: int = 3  # extra attempts after the first, for transient failures only
+    backoff: float = 1.0  # first retry waits about this long; doubles each time (with jitter)
+    backoff_max: float = 60.0
+    max_bytes: int | None = 1 << 30
+    max_height: int = 360
+    subs: tuple[str, ...] = ("en",)
+    auto_subs: bool = True
+    image_size: int | None = None  # resize images so the short side is this (no upscaling)
+    sections: bool = False
+    section_pad: float = 1.0
+    backend: str = "auto"
+    cookies: str | None = None  # Netscape cookies.txt
+    proxy: str | None = None
+    ytdlp_options: dict = field(default_factory=dict)
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_local_files: bool = False
+    retry_failed: bool = False
+    retry_reasons: tuple[str, ...] = ()
+    dry_run: bool = False
+    cooldown: float = 10.0  # first per-host cool-down after a 429/403 without Retry-After
+    max_cooldown: float = 300.0
+    host_strikes: int = 5  # consecutive 429/403 rounds after which a host's remaining items are skipped
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend {self.backend!r} is not one of {BACKENDS}")
+        if self.workers < 1 or self.per_host < 1:
+            raise ValueError(f"workers ({self.workers}) and per_host ({self.per_host}) must be >= 1")
+        if self.timeout <= 0 or self.deadline <= 0:
+            raise ValueError(f"timeout ({self.timeout}) and deadline ({self.deadline}) must be > 0")
+        if self.retries < 0:
+            raise ValueError(f"retries must be >= 0, got {self.retries}")
+        if self.max_height < 1:
+            raise ValueError(f"max_height must be >= 1, got {self.max_height}")
+        known = {r.value for r in Reason}
+        unknown = [r for r in self.retry_reasons if r not in known]
+        if unknown:
+            raise ValueError(f"unknown failure reason(s) {unknown}; expected some of {sorted(known)}")
+
+
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_size(text: str) -> int | None:
+    """`500M`, `2G`, `1048576` -> bytes; `0` or `none` -> None (no cap)."""
+    value = text.strip().lower().removesuffix("b").removesuffix("i")
+    if value in ("", "0", "none"):
+        return None
+    unit = value[-1] if value[-1] in _UNITS else ""
+    number = value[: -1 if unit else None]
+    try:
+        size = int(float(number) * _UNITS[unit])
+    except ValueError:
+        raise ValueError(f"size {text!r} is not a number with an optional K/M/G/T suffix") from None
+    return size or None
+
+
+def parse_ytdlp_options(pairs: list[str] | tuple[str, ...]) -> dict:
+    """`["KEY=VALUE", ...]` -> yt-dlp params; VALUE is JSON when it parses as JSON, else a string."""
+    options = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"yt-dlp option {pair!r} is not KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key.strip()] = raw
+    return options

@@ -1,0 +1,156 @@
+"""Decide, without touching the network, what a run will fetch and how.
+
+Pure functions of (source items, what the ledger already says, config): the local runner
+and a distributed one (Ray) plan the same way and differ only in who runs `download_one`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from vtdata.download.config import DownloadConfig
+from vtdata.download.hosts import host_of
+from vtdata.download.ledger import Prior
+from vtdata.download.record import Reason
+from vtdata.download.retry import FetchError
+from vtdata.sources.schema import SourceItem
+
+VIDEO_EXTS = frozenset("mp4 m4v webm mkv mov avi flv ogv ts mpg mpeg 3gp".split())
+IMAGE_EXTS = frozenset("jpg jpeg png gif webp bmp tif tiff avif heic".split())
+
+
+@dataclass(frozen=True)
+class Task:
+    """One item to fetch: which backend, which host it loads, which time range (None = all)."""
+
+    item: SourceItem
+    backend: str
+    host: str
+    section: tuple[float, float] | None
+    prior_attempts: int = 0
+
+
+@dataclass
+class PlanCounts:
+    """What planning saw; filled while the plan is consumed."""
+
+    total: int = 0
+    todo: int = 0
+    skipped_ok: int = 0
+    skipped_failed: int = 0
+    duplicates: int = 0
+
+
+def url_ext(url: str) -> str:
+    path = urlsplit(url).path
+    tail = path.rsplit("/", 1)[-1]
+    return tail.rsplit(".", 1)[-1].lower() if "." in tail else ""
+
+
+def choose_backend(item: SourceItem, config: DownloadConfig) -> str:
+    """yt-dlp for pages and YouTube ids (and any cut by --sections); plain HTTP for direct files."""
+    if config.backend != "auto":
+        return config.backend
+    if item.media == "image":
+        return "http"
+    if section_of(item, config) is not None:
+        return "ytdlp"
+    return "http" if url_ext(item.url) in VIDEO_EXTS else "ytdlp"
+
+
+def section_of(item: SourceItem, config: DownloadConfig) -> tuple[float, float] | None:
+    """With --sections, the one time span covering every segment (padded); None = whole file.
+
+    One covering span, not one file per segment, keeps the store's one-file-per-id layout;
+    HowTo100M narration is sparse at the ends of videos, which is where the savings are.
+    """
+    if not config.sections or item.media != "video" or not item.segments:
+        return None
+    start = max(0.0, min(s.start for s in item.segments) - config.section_pad)
+    end = max(s.end for s in item.segments) + config.section_pad
+    if item.duration:
+        end = min(end, item.duration)
+    return (start, end) if end > start else None
+
+
+def check_url(url: str, config: DownloadConfig) -> FetchError | None:
+    """Refuse schemes we never fetch (only http/https, plus local files with --allow-local-files)."""
+    if not url or not url.strip():
+        return FetchError(Reason.UNSUPPORTED, "empty URL")
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError as exc:
+        return FetchError(Reason.UNSUPPORTED, f"unparsable URL {url!r}: {exc}")
+    if scheme in ("http", "https"):
+        return None
+    if scheme in ("", "file"):
+        if config.allow_local_files:
+            return None
+        return FetchError(
+            Reason.UNSUPPORTED, f"local file {url!r} refused: pass --allow-local-files to allow"
+        )
+    return FetchError(Reason.UNSUPPORTED, f"URL scheme {scheme!r} refused (only http/https): {url!r}")
+
+
+def wants_fetch(prior: Prior | None, config: DownloadConfig) -> bool:
+    """New ids always; ok never; failed ones only with --retry-failed (and a matching --reason)."""
+    if prior is None:
+        return True
+    if prior.status == "ok":
+        return False
+    if prior.status == "failed" and not config.retry_failed:
+        return False
+    return not config.retry_reasons or prior.reason in config.retry_reasons
+
+
+def _tally(
+    item_id: str, seen: set[str], priors: Mapping[str, Prior], config: DownloadConfig, counts: PlanCounts
+):
+    """Count one id; return its prior when it is to be fetched, `False` when it is skipped."""
+    counts.total += 1
+    if item_id in seen:
+        counts.duplicates += 1
+        return False
+    seen.add(item_id)
+    prior = priors.get(item_id)
+    if wants_fetch(prior, config):
+        counts.todo += 1
+        return prior
+    if prior is not None and prior.status == "ok":
+        counts.skipped_ok += 1
+    else:
+        counts.skipped_failed += 1
+    return False
+
+
+def plan(
+    items: Iterable[SourceItem],
+    priors: Mapping[str, Prior],
+    config: DownloadConfig,
+    counts: PlanCounts | None = None,
+) -> Iterator[Task]:
+    """Tasks for the items that need fetching, in source order; duplicate ids are fetched once."""
+    counts = counts if counts is not None else PlanCounts()
+    seen: set[str] = set()
+    for item in items:
+        prior = _tally(item.id, seen, priors, config, counts)
+        if prior is False:
+            continue
+        yield Task(
+            item=item,
+            backend=choose_backend(item, config),
+            host=host_of(item.url),
+            section=section_of(item, config),
+            prior_attempts=prior.attempts if prior else 0,
+        )
+
+
+def count_plan(ids: Iterable[str], priors: Mapping[str, Prior], config: DownloadConfig) -> PlanCounts:
+    """The counts `plan` will reach, from ids alone (cheap: sizes the progress bar up front)."""
+    counts = PlanCounts()
+    seen: set[str] = set()
+    for item_id in ids:
+        _tally(item_id, seen, priors, config, counts)
+    return counts
