@@ -290,10 +290,17 @@ class SyntheticServer:
     """
 
     def __init__(
-        self, root: str | Path, *, host: str = "127.0.0.1", slow_interval: float = 1.0, slow_chunk: int = 256
+        self,
+        root: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        slow_interval: float = 1.0,
+        slow_chunk: int = 256,
     ):
         self.root = Path(root)
         self.host = host
+        self.port = port  # 0: an ephemeral port
         self.slow_interval = slow_interval
         self.slow_chunk = slow_chunk
         self.requests: list[Request] = []
@@ -318,7 +325,7 @@ class SyntheticServer:
                 f"{self.root / 'media'} does not exist; run vtdata.synthetic.generate(root) first"
             )
         self._stopping.clear()
-        self._httpd = _HTTPServer((self.host, 0), _Handler, self)
+        self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.1},

@@ -1,0 +1,5 @@
+"""`python -m vtdata` is the `vtdata` command."""
+
+from vtdata.cli import main
+
+main()
