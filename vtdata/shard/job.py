@@ -1,0 +1,105 @@
+"""One shard job: a plain function of (job, config), so local processes and Ray run it unchanged.
+
+A job writes its tar(s) under temporary names, renames them, and only then writes its done
+record `<out>/_done/<name>.json` (the `ShardResult`). A job without a done record whose digest
+matches is not finished: it is run again from scratch, and anything it left is replaced.
+Files are read and written through `vtdata.engine.storage`, so `<out>` may also be a URL.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from vtdata.config import PipelineConfig
+from vtdata.engine import storage
+from vtdata.engine.storage import Location
+from vtdata.shard.records import Failure, IndexRow, ShardJob, ShardResult
+from vtdata.shard.stores import task_samples
+from vtdata.shard.tarwriter import ShardWriter
+
+DONE_DIR = "_done"
+
+
+def done_path(out_dir: Location, name: str) -> Location:
+    return storage.join(out_dir, DONE_DIR, f"{name}.json")
+
+
+def run_shard_job(
+    job: ShardJob,
+    config: PipelineConfig,
+    progress: Callable[[int], None] | None = None,
+    threads: int = 0,
+) -> ShardResult:
+    """Write the shard of `job` and its done record; returns what was written.
+
+    Bad media fail their clips (recorded in the result), never the job. `progress(n)` is called
+    after every clip; `threads` is the decoder thread count (0: FFmpeg's choice). Re-running a job
+    rewrites the same bytes.
+    """
+    started = time.monotonic()
+    out = job.out_dir
+    clear_job(out, job.name)
+    writer = ShardWriter(out, job.name, config.shards.max_shard_bytes)
+    rows: list[IndexRow] = []
+    failures: list[Failure] = []
+    try:
+        for task in job.videos:
+            for clip, outcome in task_samples(task, job.split, config, threads):
+                row = IndexRow(
+                    clip_id=clip.clip_id,
+                    id=task.id,
+                    shard=None,
+                    split=job.split,
+                    store=config.store,
+                    media=task.media,
+                    num_frames=0,
+                    bytes=0,
+                    start=clip.start,
+                    end=clip.end,
+                )
+                if isinstance(outcome, Failure):
+                    row.reason = outcome.reason
+                    failures.append(outcome)
+                else:
+                    row.shard = writer.write(clip.clip_id, outcome.members)
+                    row.num_frames, row.bytes = outcome.num_frames, outcome.bytes
+                rows.append(row)
+                if progress is not None:
+                    progress(1)
+        tars = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    result = ShardResult(job.name, job.split, job.digest, tars, rows, failures, time.monotonic() - started)
+    write_done(out, result)
+    return result
+
+
+def clear_job(out_dir: Location, name: str) -> None:
+    """Remove a job's done record and tars left by an earlier, interrupted or stale run."""
+    storage.remove(done_path(out_dir, name))
+    for stale in [storage.join(out_dir, f"{name}.tar"), *storage.glob(out_dir, f"{name}_*.tar")]:
+        storage.remove(stale)
+
+
+def write_done(out_dir: Location, result: ShardResult) -> None:
+    data = json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    storage.write_bytes(done_path(out_dir, result.name), data)
+
+
+def read_done(out_dir: Location, job: ShardJob) -> ShardResult | None:
+    """The job's result if it is complete: done record present, same digest, every tar in place and
+    of the recorded size. Anything else means the job must run (again).
+    """
+    try:
+        result = ShardResult.from_dict(json.loads(storage.read_bytes(done_path(out_dir, job.name))))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if result.digest != job.digest:
+        return None
+    for name, size in result.tars.items():
+        if storage.size(storage.join(out_dir, name)) != size:
+            return None
+    return result

@@ -1,0 +1,123 @@
+"""The records that cross the shard stage: the plan's jobs, their results, and the index rows.
+
+Everything here is a plain picklable dataclass, so a shard job can be shipped to a local process
+or a Ray task as is, and its result comes back (and is stored in `_done/`) as JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+
+# Failure reasons of the shard stage, beside the media reasons (vtdata.media.errors.REASONS:
+# corrupt, unsupported, empty, error).
+MISSING_MEDIA = "missing_media"  # the id has no ok download (not in the ledger, failed, file gone)
+
+
+@dataclass(frozen=True)
+class ClipRow:
+    """One clip of the clip table, as a shard job needs it."""
+
+    clip_id: str
+    start: float
+    end: float
+    text: str
+    texts: tuple[str, ...] = ()
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class VideoTask:
+    """All clips of one media item inside one job: the file is opened (decoded) once for them.
+
+    `path` is None when the item has no usable download; `missing` then says why.
+    """
+
+    id: str
+    dataset: str
+    media: str  # "video" | "image"
+    path: str | None
+    clips: tuple[ClipRow, ...]
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """One unit of work: the clips of one planned shard, in the order they are written.
+
+    `name` is the shard's base name (`train-000003`); the job writes `<out_dir>/<name>.tar`
+    (and `<name>_1.tar`, ... when `max_shard_bytes` splits it) and `<out_dir>/_done/<name>.json`.
+    `digest` fingerprints the job's clips and config, so a stale done-record is never trusted.
+    """
+
+    split: str
+    number: int
+    name: str
+    out_dir: str
+    videos: tuple[VideoTask, ...]
+    digest: str
+
+    @property
+    def num_clips(self) -> int:
+        return sum(len(v.clips) for v in self.videos)
+
+
+@dataclass
+class IndexRow:
+    """One row of `index.parquet`: a written sample, or a failed clip (`shard` None, `reason` set)."""
+
+    clip_id: str
+    id: str
+    shard: str | None
+    split: str
+    store: str
+    media: str
+    num_frames: int
+    bytes: int
+    start: float
+    end: float
+    reason: str | None = None
+
+
+@dataclass
+class Failure:
+    """A clip that produced no sample, with a failure reason and a message that says where and why."""
+
+    clip_id: str
+    id: str
+    reason: str
+    message: str
+
+
+@dataclass
+class ShardResult:
+    """What a finished job wrote: its tar files with their sizes, one index row per clip, failures."""
+
+    name: str
+    split: str
+    digest: str
+    tars: dict[str, int] = field(default_factory=dict)  # file name -> bytes
+    rows: list[IndexRow] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of the job (kept out of stats.json, which must be reproducible)
+
+    @property
+    def samples(self) -> int:
+        return sum(1 for r in self.rows if r.shard is not None)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ShardResult:
+        return cls(
+            name=data["name"],
+            split=data["split"],
+            digest=data["digest"],
+            tars={str(k): int(v) for k, v in data["tars"].items()},
+            rows=[IndexRow(**r) for r in data["rows"]],
+            failures=[Failure(**f) for f in data["failures"]],
+            seconds=float(data.get("seconds", 0.0)),
+        )

@@ -1,0 +1,179 @@
+"""`shard()`: plan, skip what is done, run the rest on an engine, write index, stats and dataset.json.
+
+Resume is the normal mode: the plan is a pure function of the clips and the config, and a job
+counts as done only when its done record (same digest) and every tar it names are in place. The
+plan's fingerprint is kept in `_done/plan.json`; an output folder made with another config or
+clip table is refused rather than mixed (`overwrite=True` clears it first).
+
+`out_dir` may be a URL (`s3://...`; see `vtdata.engine.storage`): every file then goes through
+fsspec. Object stores have no locks, so nothing stops two runs writing one URL: run one at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from vtdata.align.schema import Clip, read_clips
+from vtdata.config import PipelineConfig
+from vtdata.engine import storage
+from vtdata.engine.storage import Location
+from vtdata.shard.job import DONE_DIR, read_done
+from vtdata.shard.local import Engine, JobError, LocalEngine
+from vtdata.shard.media import MediaRef
+from vtdata.shard.outputs import DATASET_NAME, INDEX_NAME, STATS_NAME, write_outputs
+from vtdata.shard.plan import plan_digest, plan_shards
+from vtdata.shard.records import ShardJob, ShardResult
+
+PLAN_NAME = "plan.json"
+LOCK_NAME = ".shard.lock"
+_OUR_TAR = re.compile(r"^[A-Za-z0-9_-]+-\d{6}(_\d+)?\.tar$")
+
+
+class ShardError(RuntimeError):
+    """The run cannot go on as asked (folder busy, made with another plan, jobs that raised)."""
+
+
+@dataclass
+class ShardSummary:
+    """What a run did; `results` covers every job of the plan (resumed ones included)."""
+
+    out_dir: Location  # a Path, or the URL given
+    results: list[ShardResult]
+    resumed: int  # jobs found complete and skipped
+    stats: dict
+    seconds: float
+    clips_run: int  # clips processed by this run (for throughput)
+    bytes_run: int  # tar bytes written by this run
+
+    @property
+    def total(self) -> dict:
+        return self.stats["total"]
+
+    @property
+    def failures_by_reason(self) -> Counter:
+        return Counter(self.stats["total"]["failures_by_reason"])
+
+
+def shard(
+    clips: str | Path | Iterable[Clip],
+    out_dir: str | Path,
+    config: PipelineConfig,
+    refs: Mapping[str, MediaRef],
+    *,
+    engine: Engine | None = None,
+    overwrite: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
+) -> ShardSummary:
+    """Shard `clips` (a clips.parquet or Clip records) into `out_dir`, resuming an earlier run.
+
+    `refs` maps item id -> `MediaRef` (see `vtdata.shard.media`). `engine` defaults to
+    `LocalEngine(1)`. `on_plan(total_clips, clips_already_done)` is called once the plan is known
+    (for a progress bar), `progress(n)` as clips finish. Raises `ShardError` when jobs raised; the
+    finished ones stay done and a rerun picks up the rest.
+    """
+    started = time.monotonic()
+    out = out_dir if storage.is_url(out_dir) else Path(out_dir)
+    storage.makedirs(out)
+    engine = engine or LocalEngine(1)
+    with _locked(out):
+        if overwrite:
+            clear_output(out)
+        _remove_temporaries(out)
+        rows = read_clips(clips) if isinstance(clips, (str, Path)) else clips
+        jobs = plan_shards(rows, refs, config, out)
+        digest = plan_digest(jobs)
+        _check_plan(out, digest, config)
+        results: dict[str, ShardResult] = {}
+        pending: list[ShardJob] = []
+        for job in jobs:
+            done = read_done(out, job)
+            if done is not None:
+                results[job.name] = done
+            else:
+                pending.append(job)
+        if on_plan is not None:
+            on_plan(sum(j.num_clips for j in jobs), sum(j.num_clips for j in jobs if j.name in results))
+        errors: list[JobError] = []
+        written = 0
+        for outcome in engine(pending, config, progress or (lambda n: None)):
+            if isinstance(outcome, JobError):
+                errors.append(outcome)
+            else:
+                results[outcome.name] = outcome
+                written += sum(outcome.tars.values())
+        if errors:
+            names = ", ".join(e.name for e in errors[:5])
+            raise ShardError(
+                f"{len(errors)} shard job(s) raised ({names}); the others are done, a rerun retries these. "
+                f"First error:\n{errors[0].error}"
+            )
+        ordered = [results[job.name] for job in jobs]
+        stats = write_outputs(out, ordered, config, digest)
+    return ShardSummary(
+        out_dir=out,
+        results=ordered,
+        resumed=len(jobs) - len(pending),
+        stats=stats,
+        seconds=time.monotonic() - started,
+        clips_run=sum(j.num_clips for j in pending),
+        bytes_run=written,
+    )
+
+
+def clear_output(out: Location) -> None:
+    """Remove what a shard run writes (and nothing else) from `out`."""
+    for path in storage.glob(out, "*"):
+        name = storage.name_of(path)
+        if _OUR_TAR.match(name) or name in (INDEX_NAME, STATS_NAME, DATASET_NAME):
+            storage.remove(path)
+    storage.remove_tree(storage.join(out, DONE_DIR))
+
+
+def _remove_temporaries(out: Location) -> None:
+    """Temporary files of a killed run: no other run can be writing them (we hold the lock)."""
+    for folder in (out, storage.join(out, DONE_DIR)):
+        for path in storage.glob(folder, ".*.tmp"):
+            storage.remove(path)
+
+
+def _check_plan(out: Location, digest: str, config: PipelineConfig) -> None:
+    path = storage.join(out, DONE_DIR, PLAN_NAME)
+    if storage.size(path) is not None:
+        try:
+            previous = json.loads(storage.read_bytes(path)).get("digest")
+        except ValueError:
+            previous = None
+        if previous == digest:
+            return
+        raise ShardError(
+            f"{out} holds shards planned from a different clip table or config (see {path}); "
+            "shard into a new folder, or pass --overwrite to replace them"
+        )
+    storage.write_bytes(path, json.dumps({"digest": digest, "config": config.to_dict()}, indent=1).encode())
+
+
+@contextlib.contextmanager
+def _locked(out: Location) -> Iterator[None]:
+    if storage.is_url(out):  # no locks on object stores (see the module docstring)
+        yield
+        return
+    with open(out / LOCK_NAME, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ShardError(
+                f"{out}: another `vtdata shard` is writing here; wait for it, or stop it"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
