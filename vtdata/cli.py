@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from vtdata import __version__
+from vtdata.engine.options import engine_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -411,7 +412,21 @@ def sources_table(
 @click.option(
     "-v", "--verbose", count=True, help="Log more (-v: info, -vv: debug, including yt-dlp's output)."
 )
-def download_cmd(sources, store, max_bytes, subs, ytdlp_opts, reasons, verbose, **options) -> None:
+@engine_options(cpus_per_task=0.25, task="item's fetch")
+def download_cmd(
+    sources,
+    store,
+    max_bytes,
+    subs,
+    ytdlp_opts,
+    reasons,
+    verbose,
+    engine,
+    ray_address,
+    cpus_per_task,
+    max_retries,
+    **options,
+) -> None:
     """Fetch the media of SOURCES.parquet into a resumable, verified store.
 
     Every item ends as one ledger row: ok (the file decoded, its size and duration recorded) or
@@ -427,6 +442,8 @@ def download_cmd(sources, store, max_bytes, subs, ytdlp_opts, reasons, verbose, 
     from vtdata.download.config import parse_size, parse_ytdlp_options
     from vtdata.download.report import summary_lines
     from vtdata.download.store import StoreBusy
+    from vtdata.engine.download import RayDownloadEngine
+    from vtdata.engine.options import engine_session
 
     logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)])
     try:
@@ -452,8 +469,11 @@ def download_cmd(sources, store, max_bytes, subs, ytdlp_opts, reasons, verbose, 
             bar.set_postfix(ok=update.ok, failed=update.failed, MB=f"{update.bytes / 1e6:.1f}", refresh=False)
 
     try:
-        with bar:
-            summary = download(sources, store, config, progress=progress)
+        kind = "local" if config.dry_run else engine
+        session = engine_session(kind, ray_address, cpus_per_task, max_retries)
+        with session as executor, bar:
+            fetch = RayDownloadEngine(executor) if executor is not None else None
+            summary = download(sources, store, config, progress=progress, engine=fetch)
     except StoreBusy as e:
         raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:
@@ -735,6 +755,7 @@ _MODEL_OPTIONS = ("image_size", "patch_size", "width", "depth", "temporal", "emb
 @click.option("--device", default=None, help="auto, cpu or cuda (under torchrun: this rank's GPU) [auto].")
 @click.option("--workers", "num_workers", type=int, default=None, help="DataLoader workers per process [2].")
 @click.option("--seed", type=int, default=None, help="Seed of the model init and the data order [0].")
+@click.option("--threads", type=int, default=None, help="torch threads per process (0: torch's default) [0].")
 @click.option("--log-every", type=int, default=None, help="Steps between log.jsonl records [10].")
 @click.option("--checkpoint-every", type=int, default=None, help="Steps between checkpoints [100].")
 @click.option(
@@ -975,6 +996,7 @@ def evaluate_cmd(
 )
 @click.option("--overwrite", is_flag=True, help="Delete the shards already in --output and start again.")
 @click.option("--show-config", is_flag=True, help="Print the resolved pipeline config and exit.")
+@engine_options(cpus_per_task=1.0, task="shard job")
 def shard_cmd(
     store,
     clips_path,
@@ -986,6 +1008,10 @@ def shard_cmd(
     threads,
     overwrite,
     show_config,
+    engine,
+    ray_address,
+    cpus_per_task,
+    max_retries,
     **options,
 ) -> None:
     """Sample frames (or re-encode clips) into WebDataset shards, with an index and stats.
@@ -1002,6 +1028,8 @@ def shard_cmd(
     from tqdm import tqdm
 
     from vtdata.config import ConfigError, load_pipeline
+    from vtdata.engine.options import engine_session
+    from vtdata.engine.shard import RayShardEngine
     from vtdata.shard.local import LocalEngine
     from vtdata.shard.media import refs_from_store, refs_from_table
     from vtdata.shard.run import ShardError, shard
@@ -1054,7 +1082,8 @@ def shard_cmd(
     except (FileNotFoundError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     workers = workers or os.cpu_count() or 1
-    with tqdm(desc="shard", unit=" clips", disable=None, dynamic_ncols=True) as bar:
+    session = engine_session(engine, ray_address, cpus_per_task, max_retries)
+    with session as executor, tqdm(desc="shard", unit=" clips", disable=None, dynamic_ncols=True) as bar:
 
         def on_plan(total: int, done: int) -> None:
             bar.reset(total=total)
@@ -1066,13 +1095,17 @@ def shard_cmd(
                 output,
                 config,
                 refs,
-                engine=LocalEngine(workers, threads),
+                engine=RayShardEngine(executor, threads) if executor else LocalEngine(workers, threads),
                 overwrite=overwrite,
                 progress=bar.update,
                 on_plan=on_plan,
             )
         except ShardError as e:
             raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            bar.close()
+            click.echo(f"interrupted: complete shards are kept; rerun the same command to resume {output}")
+            raise SystemExit(130) from None
     click.echo(format_summary(summary))
 
 
@@ -1087,12 +1120,20 @@ def shard_cmd(
     show_default=True,
     help="WebVid-like clips to generate (42% are held out for evaluation).",
 )
-@click.option("--train-steps", type=click.IntRange(min=1), default=300, show_default=True, help="Training steps.")
+@click.option(
+    "--train-steps", type=click.IntRange(min=1), default=300, show_default=True, help="Training steps."
+)
 @click.option("--no-train", is_flag=True, help="Stop after sharding (skip training and evaluation).")
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Processes for shard and train."
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Processes for shard and train.",
 )
-def quickstart_cmd(directory: Path, seed: int, webvid: int, train_steps: int, no_train: bool, workers: int) -> None:
+def quickstart_cmd(
+    directory: Path, seed: int, webvid: int, train_steps: int, no_train: bool, workers: int
+) -> None:
     """Run the whole pipeline on a built-in synthetic corpus, served from 127.0.0.1.
 
     Generates moving-shape clips (WebVid-like), narrated videos with YouTube-style
@@ -1121,6 +1162,81 @@ def quickstart_cmd(directory: Path, seed: int, webvid: int, train_steps: int, no
         timings.append((step.title, time.monotonic() - t0))
 
     run_quickstart(cfg, run_step, on_stage=lambda m: click.secho(m, fg="cyan"))
-    click.secho(f"\nQuickstart finished in {time.monotonic() - started:.0f} s; everything is in {directory}/", bold=True)
+    click.secho(
+        f"\nQuickstart finished in {time.monotonic() - started:.0f} s; everything is in {directory}/",
+        bold=True,
+    )
     for title, seconds in timings:
         click.echo(f"  {seconds:7.1f} s  {title}")
+
+
+@main.command("inspect")
+@click.argument("shards", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--key", help="clip_id of the sample to draw; without it, list the first samples.")
+@click.option("-n", "--limit", default=20, show_default=True, help="How many clip ids to list without --key.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Contact sheet PNG to write [<clip_id>.png in the current folder].",
+)
+@click.option("--columns", default=8, show_default=True, help="Frames per row of the contact sheet.")
+def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, columns: int) -> None:
+    """Show one sample of a shard folder: its metadata, caption and frames as a contact sheet.
+
+    Reads the tar that index.parquet names, so it needs nothing but the shard folder. Each frame
+    is labelled with the source time it was sampled at.
+    """
+    from vtdata.shard.inspect import contact_sheet, read_sample, sample_keys
+
+    if key is None:
+        for clip_id in sample_keys(shards, limit):
+            click.echo(clip_id)
+        click.echo(f"(pass --key CLIP_ID to draw one)", err=True)
+        return
+    try:
+        sample = read_sample(shards, key)
+    except KeyError as e:
+        raise click.ClickException(str(e.args[0])) from None
+    meta = sample.meta
+    click.echo(
+        f"{key} in {sample.shard}: {meta.get('media')} {meta.get('start')}-{meta.get('end')} s, "
+        f"{len(sample.frames)} frames, store {meta.get('store')}, sampling {meta.get('sampling')}"
+    )
+    click.echo(f"text: {sample.text}")
+    output = output or Path(f"{key}.png")
+    contact_sheet(sample, columns=columns).save(output)
+    click.echo(f"contact sheet: {output}")
+
+
+@main.command("stats")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def stats_cmd(folder: Path) -> None:
+    """Summarize a shard folder (stats.json) or a download store (its ledger), on one screen."""
+    import json
+
+    if (folder / "stats.json").exists():
+        stats = json.loads((folder / "stats.json").read_text())
+        total = stats["total"]
+        click.echo(
+            f"{folder}: {total['samples']} samples in {total.get('shards', '?')} shards, "
+            f"{total.get('bytes', 0) / 1e6:.1f} MB, {total.get('frames', '?')} frames"
+        )
+        for split, s in sorted(stats.get("splits", {}).items()):
+            click.echo(f"  {split:<12} {s['samples']:>8} samples {s['failed']:>6} failed")
+        for reason, n in sorted(total.get("failures_by_reason", {}).items()):
+            click.echo(f"  failed: {reason:<16} {n:>8}")
+        return
+    if (folder / "ledger.sqlite").exists():
+        from vtdata.download.ledger import Ledger
+
+        with Ledger(folder, readonly=True) as ledger:
+            counts = ledger.counts()
+        total = sum(counts.values())
+        click.echo(f"{folder}: {total} items in the ledger")
+        for name, n in sorted(counts.items(), key=lambda kv: (kv[0] != "ok", kv[0])):
+            click.echo(f"  {name:<16} {n:>8}  {100 * n / max(total, 1):5.1f}%")
+        return
+    raise click.ClickException(
+        f"{folder} is neither a shard folder (stats.json) nor a download store (ledger.sqlite)"
+    )

@@ -33,9 +33,9 @@ def _vtdata(*args: str) -> list[str]:
 @pytest.mark.slow
 def test_sigkill_then_rerun_gives_the_uninterrupted_shards(shard_input, tmp_path):
     clips = [
-        Clip(f"{vid}_{k}", vid, 0.1 * k, 0.1 * k + 0.8, f"{vid} clip {k}")
+        Clip(f"{vid}_{k}", vid, 0.05 * k, 0.05 * k + 0.8, f"{vid} clip {k}")
         for vid in ("vid_a", "vid_b", "vid_d")
-        for k in range(10)
+        for k in range(16)
     ]
     clips_path = write_clips(clips, tmp_path / "clips.parquet")
     reference = tmp_path / "reference"
@@ -53,7 +53,7 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_shards(shard_input, tmp_path
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
             done = list((out / "_done").glob("*-*.json")) if (out / "_done").is_dir() else []
-            if len(done) >= 3:
+            if len(done) >= 2:
                 break
             time.sleep(0.01)
         assert proc.poll() is None, "the run finished before it could be killed"
@@ -61,7 +61,7 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_shards(shard_input, tmp_path
     finally:
         proc.wait()
     jobs = len(list((reference / "_done").glob("*-*.json")))
-    assert 3 <= len(list((out / "_done").glob("*-*.json"))) < jobs
+    assert 2 <= len(list((out / "_done").glob("*-*.json"))) < jobs
     assert not (out / "index.parquet").exists()
 
     rerun = subprocess.run(command + ["--workers", "1"], capture_output=True, text=True, timeout=120)

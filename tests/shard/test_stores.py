@@ -146,3 +146,29 @@ def test_bad_media_fail_only_their_clips(full_size):
         assert "vid_bad.mp4" in messages["vid_bad_0"] and "404" in messages["vid_gone_0"]
         assert stats["total"]["samples"] == 9 and stats["total"]["failed"] == 2
         assert "vid_bad_0" not in _samples(out) and "vid_c_0" in _samples(out)
+
+
+@pytest.mark.parametrize("store", ["frames", "clip"])
+def test_a_truncated_download_fails_only_the_clips_past_the_cut(tmp_path, store):
+    from vtdata.align.schema import Clip, write_clips
+    from vtdata.media.ffmpeg import run_ffmpeg
+    from vtdata.shard.media import refs_from_table
+
+    full = tmp_path / "full.mp4"
+    run_ffmpeg(
+        ["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10", "-t", "3", "-c:v", "libx264"]
+        + ["-pix_fmt", "yuv420p", "-g", "5", "-movflags", "+faststart", "-y", str(full)]
+    )
+    data = full.read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])  # index first, half the frames
+    (tmp_path / "media.csv").write_text("id,path\ncut,cut.mp4\n")
+    clips = write_clips(
+        [Clip("cut_0", "cut", 0.0, 1.0, "a"), Clip("cut_1", "cut", 2.0, 3.0, "b")], tmp_path / "c.parquet"
+    )
+    config = load_pipeline(None, {"store": store})
+    summary = shard(clips, tmp_path / "out", config, refs_from_table(tmp_path / "media.csv"))
+    assert summary.total["samples"] == 1
+    [failure] = summary.stats["failures"]
+    assert (
+        failure["clip_id"] == "cut_1" and failure["reason"] == "corrupt" and "truncated" in failure["message"]
+    )

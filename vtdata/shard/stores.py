@@ -23,7 +23,7 @@ from vtdata.config import PipelineConfig
 from vtdata.media.decode import ClipFailure, ClipRequest, extract_clips
 from vtdata.media.encode import encode_clip
 from vtdata.media.errors import MediaError, classify_av_error
-from vtdata.media.frameindex import index_packets
+from vtdata.media.frameindex import FrameIndex, index_packets
 from vtdata.media.image import load_image
 from vtdata.media.probe import MediaInfo, info_from_container, select_video_stream
 from vtdata.media.sampling import SamplingSpec, sample_times
@@ -48,7 +48,7 @@ Outcome = tuple[ClipRow, "Sample | Failure"]
 
 
 def task_samples(task: VideoTask, split: str, config: PipelineConfig, threads: int = 0) -> Iterator[Outcome]:
-    """Samples (or failures) of every clip of `task`, in the task's order."""
+    """Samples (or failures) of every clip of `task`, in the task's order; `threads`: decoder threads."""
     if task.path is None or not Path(task.path).is_file():
         why = task.missing or f"{task.path}: media file not found (deleted after the download?)"
         for clip in task.clips:
@@ -59,7 +59,7 @@ def task_samples(task: VideoTask, split: str, config: PipelineConfig, threads: i
     elif config.store == "frames":
         yield from _frames_samples(task, split, config, threads)
     else:
-        yield from _clip_samples(task, split, config, threads)
+        yield from _clip_samples(task, split, config)
 
 
 # --- frames store ------------------------------------------------------------------------------
@@ -101,9 +101,10 @@ def _frames_samples(task: VideoTask, split: str, config: PipelineConfig, threads
 # --- clip store --------------------------------------------------------------------------------
 
 
-def _clip_samples(task: VideoTask, split: str, config: PipelineConfig, threads: int) -> Iterator[Outcome]:
+def _clip_samples(task: VideoTask, split: str, config: PipelineConfig) -> Iterator[Outcome]:
+    """x264 threads come from the config (`clip.threads`): unlike decoder threads, they change the bytes."""
     try:
-        info, times = _source_index(task.path)
+        info, index = _source_index(task.path)
     except Exception as exc:  # noqa: BLE001 - an unreadable file fails its clips, not the job
         reason = classify_av_error(exc)
         message = exc.message if isinstance(exc, MediaError) else f"{task.path}: cannot open: {exc}"
@@ -114,8 +115,17 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig, threads: 
     size = config.resize.spec()
     out_w, out_h = size.plan(info.width, info.height, even=True).out_size
     sampling = SamplingSpec(mode="dense", fps=cfg.fps)
+    times = index.times if index is not None else None
+    cut = _truncated_at(info, index)
     for clip in task.clips:
         start, end = clip.start, _file_end(clip)
+        if cut is not None and (end is None or end > cut):
+            message = (
+                f"{task.path}: clip {clip.clip_id} ends after {cut:.3f}s where the frames stop, but the "
+                f"stream states {info.duration:.3f}s: the file is truncated; download it again"
+            )
+            yield clip, Failure(clip.clip_id, task.id, "corrupt", message)
+            continue
         try:
             data = encode_clip(
                 task.path,
@@ -151,13 +161,19 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig, threads: 
         yield clip, _sample(clip, meta, {"mp4": data})
 
 
-def _source_index(path: str) -> tuple[MediaInfo, np.ndarray | None]:
-    """Probe facts and every frame's presentation time (demuxed, not decoded); times None if untimed."""
+def _source_index(path: str) -> tuple[MediaInfo, FrameIndex | None]:
+    """Probe facts and every frame's presentation time (demuxed, not decoded); None if untimed."""
     with av.open(path, metadata_errors="ignore") as container:
         stream = select_video_stream(container, path)
         info = info_from_container(container, stream, path, scan=False)
-        index = index_packets(container, stream, info.start_time)
-    return info, (index.times if index is not None else None)
+        return info, index_packets(container, stream, info.start_time)
+
+
+def _truncated_at(info: MediaInfo, index: FrameIndex | None) -> float | None:
+    """Where the frames of a cut-off download stop (as `extract_clips` judges it for the frames store)."""
+    if index is None or info.duration_source != "stream" or not info.duration:
+        return None
+    return index.end if info.duration > index.end + 0.5 else None
 
 
 def _clip_frame_times(

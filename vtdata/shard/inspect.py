@@ -1,0 +1,94 @@
+"""Look inside shards without a loader: find one sample and lay its frames out as a contact sheet.
+
+Eyeballing a few samples is the fastest check that sampling, cropping and captions line up;
+this reads the tar named by `index.parquet` directly, so it works on any vtdata shard folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+from PIL import Image, ImageDraw
+
+INDEX_NAME = "index.parquet"
+
+
+@dataclass
+class ShardSample:
+    """One sample's members as stored: its metadata, caption and frames (RGB uint8 [H,W,3])."""
+
+    key: str
+    shard: str
+    meta: dict
+    text: str
+    frames: list[np.ndarray] = field(default_factory=list)
+
+
+def sample_keys(shards: str | Path, limit: int | None = None) -> list[str]:
+    """Clip ids in index order (the first `limit` of them)."""
+    table = pq.read_table(Path(shards) / INDEX_NAME, columns=["clip_id"])
+    keys = table.column("clip_id").to_pylist()
+    return keys[:limit] if limit is not None else keys
+
+
+def read_sample(shards: str | Path, key: str) -> ShardSample:
+    """The sample `key` of the shard folder `shards`; KeyError names the folder when it is absent."""
+    shards = Path(shards)
+    table = pq.read_table(shards / INDEX_NAME, columns=["clip_id", "shard"]).to_pylist()
+    where = next((row["shard"] for row in table if row["clip_id"] == key), None)
+    if where is None:
+        raise KeyError(
+            f"{shards / INDEX_NAME}: no sample {key!r} (try `vtdata inspect {shards}` to list some)"
+        )
+    sample = ShardSample(key=key, shard=where, meta={}, text="")
+    frames: list[tuple[str, np.ndarray]] = []
+    with tarfile.open(shards / where) as tar:
+        for member in tar:
+            base, _, ext = member.name.partition(".")
+            if base != key or not member.isfile():
+                continue
+            data = tar.extractfile(member).read()
+            if ext == "json":
+                sample.meta = json.loads(data)
+            elif ext == "txt":
+                sample.text = data.decode("utf-8")
+            elif ext.endswith(".jpg"):
+                frames.append((ext, np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))))
+            elif ext == "mp4":
+                frames.extend((f"{i:03d}", f) for i, f in enumerate(_mp4_frames(data)))
+    sample.frames = [f for _, f in sorted(frames, key=lambda item: item[0])]
+    return sample
+
+
+def _mp4_frames(data: bytes) -> list[np.ndarray]:
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+
+
+def contact_sheet(sample: ShardSample, columns: int = 8, max_frames: int = 32) -> Image.Image:
+    """Frames in a grid, each labelled with its source time, the caption underneath."""
+    frames = sample.frames[:max_frames]
+    if not frames:
+        raise ValueError(f"sample {sample.key} in {sample.shard} has no frames")
+    times = sample.meta.get("frame_times") or []
+    h, w = frames[0].shape[:2]
+    cols = min(columns, len(frames))
+    rows = -(-len(frames) // cols)
+    label = 12
+    sheet = Image.new("RGB", (cols * w, rows * (h + label) + 2 * label), "white")
+    draw = ImageDraw.Draw(sheet)
+    for i, frame in enumerate(frames):
+        x, y = (i % cols) * w, (i // cols) * (h + label)
+        sheet.paste(Image.fromarray(frame).resize((w, h)), (x, y + label))
+        stamp = f"{times[i]:.2f}s" if i < len(times) else f"#{i}"
+        draw.text((x + 2, y), stamp, fill="black")
+    draw.text((2, rows * (h + label) + 2), f"{sample.key}: {sample.text}"[: 8 * cols * w // 50], fill="black")
+    return sheet
