@@ -1192,7 +1192,7 @@ def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, 
     if key is None:
         for clip_id in sample_keys(shards, limit):
             click.echo(clip_id)
-        click.echo(f"(pass --key CLIP_ID to draw one)", err=True)
+        click.echo("(pass --key CLIP_ID to draw one)", err=True)
         return
     try:
         sample = read_sample(shards, key)
