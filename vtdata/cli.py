@@ -412,7 +412,7 @@ def sources_table(
 @click.option(
     "-v", "--verbose", count=True, help="Log more (-v: info, -vv: debug, including yt-dlp's output)."
 )
-@engine_options(cpus_per_task=0.25, task="item's fetch")
+@engine_options(cpus_per_task=0.25, task="fetch", in_flight="--workers fetches are in flight at once.")
 def download_cmd(
     sources,
     store,
@@ -996,7 +996,7 @@ def evaluate_cmd(
 )
 @click.option("--overwrite", is_flag=True, help="Delete the shards already in --output and start again.")
 @click.option("--show-config", is_flag=True, help="Print the resolved pipeline config and exit.")
-@engine_options(cpus_per_task=1.0, task="shard job")
+@engine_options(cpus_per_task=1.0, task="shard job", in_flight="In flight: twice the jobs the cluster fits.")
 def shard_cmd(
     store,
     clips_path,

@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 PREVIEW = 20
 
+# Runs one item's fetch (`download_one`) and returns its ledger row: in this process by default,
+# or on another executor (vtdata.engine.download.RayDownloadEngine). The scheduler's threads call it.
+Engine = Callable[[SourceItem, Path, DownloadConfig, HostGate], LedgerEntry]
+
 
 @dataclass
 class ProgressUpdate:
@@ -86,12 +90,16 @@ def download(
     store: str | Path,
     config: DownloadConfig | None = None,
     progress: Callable[[ProgressUpdate], None] | None = None,
+    *,
+    engine: Engine | None = None,
 ) -> DownloadSummary:
     """Fetch every item of `sources` not yet ok in `store`; resumable after any crash.
 
     The store gets a copy of the source table (`<store>/sources.parquet`), media under
     `media/`, and one ledger row per item. Items already ok are never fetched again; failed
     ones only with `config.retry_failed`. With `config.dry_run`, nothing is written or fetched.
+    `engine(item, store, config, gate)` runs `download_one` elsewhere (e.g.
+    `vtdata.engine.download.RayDownloadEngine`); by default the workers run it in this process.
     """
     config = config or DownloadConfig()
     store = Path(store)
@@ -111,7 +119,7 @@ def download(
             counts = PlanCounts()
             tasks = plan(_items(sources), priors, config, counts)
             summary = DownloadSummary(str(store), partials_removed=removed)
-            _Scheduler(store, config, ledger, summary, progress, expected.todo).run(tasks)
+            _Scheduler(store, config, ledger, summary, progress, expected.todo, engine).run(tasks)
     summary.total, summary.planned = counts.total, counts.todo
     summary.skipped_ok, summary.skipped_failed = counts.skipped_ok, counts.skipped_failed
     summary.duplicates = counts.duplicates
@@ -159,8 +167,10 @@ class _Scheduler:
         summary: DownloadSummary,
         progress: Callable[[ProgressUpdate], None] | None,
         total: int,
+        engine: Engine | None = None,
     ):
         self.store, self.config, self.ledger, self.summary = store, config, ledger, summary
+        self.fetch = engine or _fetch_here
         self.progress, self.total = progress, total
         self.gate = HostGate(config.cooldown, config.max_cooldown, config.host_strikes)
         self.todo: queue.Queue = queue.Queue()
@@ -189,7 +199,7 @@ class _Scheduler:
                 return
             token, task = job
             try:
-                entry = download_one(task.item, self.store, self.config, gate=self.gate)
+                entry = self.fetch(task.item, self.store, self.config, self.gate)
             except Exception as exc:  # noqa: BLE001 - download_one should not raise; never lose an item
                 log.exception("%s: worker error", task.item.id)
                 entry = _failure(task, Reason.ERROR, f"{type(exc).__name__}: {exc}")
@@ -289,6 +299,10 @@ class _Scheduler:
         if self.progress is not None:
             s = self.summary
             self.progress(ProgressUpdate(self.done, self.total, s.ok, s.failed_total, s.bytes, entry))
+
+
+def _fetch_here(item: SourceItem, store: Path, config: DownloadConfig, gate: HostGate) -> LedgerEntry:
+    return download_one(item, store, config, gate=gate)
 
 
 def _failure(task: Task, reason: Reason, message: str, attempts: int = 0) -> LedgerEntry:
