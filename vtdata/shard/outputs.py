@@ -130,7 +130,18 @@ def library_versions() -> dict:
     import av
 
     versions = {"python": platform.python_version()}
-    for dist in ("vtdata", "numpy", "av", "decord", "Pillow", "webdataset", "pyarrow", "imageio-ffmpeg"):
+    dists = (
+        "vtdata",
+        "numpy",
+        "av",
+        "decord",
+        "Pillow",
+        "simplejpeg",
+        "webdataset",
+        "pyarrow",
+        "imageio-ffmpeg",
+    )
+    for dist in dists:
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
