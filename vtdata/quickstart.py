@@ -225,7 +225,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
                 "Evaluate text<->video retrieval on the held-out clips",
                 [
                     "evaluate",
-                    str(run_dir / "checkpoint.pt"),
+                    str(run_dir / "checkpoints" / "latest.pt"),
                     "--shards",
                     str(r / "webvid/shards"),
                     "--split",
