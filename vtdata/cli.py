@@ -678,7 +678,7 @@ def _show_item(ai, result) -> None:
 
 # --- train-reference / evaluate: the reference dual encoder (vtdata.train) ------------------------
 
-_MODEL_OPTIONS = ("image_size", "patch_size", "width", "depth", "temporal", "embed_dim")
+_MODEL_OPTIONS = ("image_size", "patch_size", "width", "depth", "temporal", "tubelet", "embed_dim")
 
 
 @main.command("train-reference")
@@ -707,7 +707,7 @@ _MODEL_OPTIONS = ("image_size", "patch_size", "width", "depth", "temporal", "emb
     help="YAML/JSON file of TrainConfig fields (model sizes under `model:`); options override it.",
 )
 @click.option("--steps", type=int, default=None, help="Optimiser steps in total [300].")
-@click.option("--batch-size", type=int, default=None, help="Clips per step per process [32].")
+@click.option("--batch-size", type=int, default=None, help="Clips per step per process [64].")
 @click.option("--frames", "num_frames", type=int, default=None, help="Frames per clip [4].")
 @click.option(
     "--curriculum-steps",
@@ -719,14 +719,21 @@ _MODEL_OPTIONS = ("image_size", "patch_size", "width", "depth", "temporal", "emb
     "--curriculum-frames", type=int, default=None, help="Frames per clip during the curriculum [1]."
 )
 @click.option("--image-size", type=int, default=None, help="Frame side in pixels after crop [64].")
-@click.option("--patch-size", type=int, default=None, help="ViT patch side in pixels [8].")
+@click.option("--patch-size", type=int, default=None, help="ViT patch side in pixels [16].")
 @click.option("--width", type=int, default=None, help="Transformer width of both towers [128].")
 @click.option("--depth", type=int, default=None, help="ViT blocks per frame [2].")
 @click.option(
     "--temporal",
-    type=click.Choice(["mean", "transformer"]),
+    type=click.Choice(["mean", "transformer", "divided"]),
     default=None,
-    help="Pool frame tokens by mean (order-blind) or a temporal transformer [transformer].",
+    help="How frames meet: divided space-time attention in every block (Frozen), a temporal "
+    "transformer over frame features, or their mean (order-blind) [transformer].",
+)
+@click.option(
+    "--tubelet",
+    type=int,
+    default=None,
+    help="Consecutive frames per patch token (ViViT tubelets; 2 makes motion learnable fast) [2].",
 )
 @click.option("--embed-dim", type=int, default=None, help="Joint embedding size [128].")
 @click.option("--lr", type=float, default=None, help="Peak AdamW learning rate [1e-3].")
