@@ -15,7 +15,9 @@ def test_steps_name_every_stage(tmp_path):
     commands = [s.argv[0] for s in plan]
     for stage in ("sources", "download", "align", "shard", "train-reference", "evaluate"):
         assert stage in commands
-    assert "train-reference" not in [s.argv[0] for s in steps(QuickstartConfig(root=tmp_path, train=False), tmp_path, "")]
+    assert "train-reference" not in [
+        s.argv[0] for s in steps(QuickstartConfig(root=tmp_path, train=False), tmp_path, "")
+    ]
     assert all(s.shell.startswith("vtdata ") for s in plan)
 
 

@@ -762,7 +762,12 @@ _MODEL_OPTIONS = ("image_size", "patch_size", "width", "depth", "temporal", "tub
 @click.option("--device", default=None, help="auto, cpu or cuda (under torchrun: this rank's GPU) [auto].")
 @click.option("--workers", "num_workers", type=int, default=None, help="DataLoader workers per process [2].")
 @click.option("--seed", type=int, default=None, help="Seed of the model init and the data order [0].")
-@click.option("--threads", type=int, default=None, help="torch threads per process (0: torch's default) [0].")
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="torch threads per process (0: on CPU, the cores left after the loader workers) [0].",
+)
 @click.option("--log-every", type=int, default=None, help="Steps between log.jsonl records [10].")
 @click.option("--checkpoint-every", type=int, default=None, help="Steps between checkpoints [100].")
 @click.option(
@@ -1123,9 +1128,9 @@ def shard_cmd(
     "--clips",
     "webvid",
     type=click.IntRange(min=8),
-    default=480,
+    default=1000,
     show_default=True,
-    help="WebVid-like clips to generate (42% are held out for evaluation).",
+    help="WebVid-like clips to generate (30% are held out for evaluation).",
 )
 @click.option(
     "--train-steps", type=click.IntRange(min=1), default=300, show_default=True, help="Training steps."

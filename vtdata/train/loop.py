@@ -131,7 +131,7 @@ class Trainer:
         """Train from `start_step` to `cfg.steps`; returns (steps done, stopped early, last logged loss)."""
         cfg, step, last_loss = self.cfg, start_step, None
         window: list[float] = []
-        tick = time.perf_counter()
+        clips, tick = 0, time.perf_counter()
         with StopFlag() as stop:
             while step < cfg.steps:
                 frames = cfg.frames_at(step)
@@ -143,25 +143,25 @@ class Trainer:
                     )
                 step += 1
                 window.append(out["loss"])
+                clips += len(raw["text"])
                 if self.progress is not None and self.node.is_main:
                     self.progress(step, cfg.steps, {"loss": out["loss"], "frames": frames})
                 if step % cfg.log_every == 0 or step == cfg.steps or step == 1:
                     now = time.perf_counter()
                     last_loss = sum(window) / len(window)
-                    clips = len(window) * cfg.batch_size * self.node.world_size
                     record = {
                         "step": step,
                         "epoch": self.stream.cursor.epoch,
                         "frames": frames,
                         **out,
                         "loss_avg": last_loss,
-                        "clips_per_s": clips / max(now - tick, 1e-9),
+                        "clips_per_s": clips * self.node.world_size / max(now - tick, 1e-9),
                         "time": time.time(),
                     }
                     if self.log is not None:
                         self.log.write(record)
                     log.info("step %d/%d loss %.4f lr %.2e", step, cfg.steps, last_loss, out["lr"])
-                    window, tick = [], now
+                    window, clips, tick = [], 0, now
                 stopping = any_rank(self.node, stop.requested)
                 if self.node.is_main and (stopping or step % cfg.checkpoint_every == 0 or step == cfg.steps):
                     self.save(step)
@@ -171,7 +171,9 @@ class Trainer:
                     and step % cfg.eval_every == 0
                     and step < cfg.steps
                 ):
+                    started = time.perf_counter()
                     self.evaluate(step)
+                    tick += time.perf_counter() - started  # clips_per_s counts training time only
                 if stopping:
                     return step, True, last_loss
         return step, False, last_loss

@@ -18,8 +18,8 @@ class TrainConfig:
     directory. `steps` counts optimiser steps over all ranks together (each step sees
     `batch_size` clips per rank). The curriculum trains `curriculum_frames` frames per clip for
     the first `curriculum_steps` steps, then `num_frames` (Frozen's images-first schedule).
-    `threads` > 0 sets torch's intra-op threads per process (0 keeps torch's default; on a busy
-    CPU fewer threads avoid OpenMP stalls).
+    `threads` > 0 sets torch's intra-op threads per process; 0 (auto) on a CPU leaves a core to
+    each DataLoader worker (OpenMP threads stall each other on an oversubscribed CPU).
     """
 
     train_shards: str | list[str] = ""

@@ -80,8 +80,20 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def _cpu_threads(cfg: TrainConfig, node: Node) -> int:
+    """torch threads for a CPU run that leave a core to each DataLoader worker (0: leave torch alone).
+
+    OpenMP threads spin-wait for each other: with more threads than free cores (workers decoding,
+    other ranks, other jobs) a step can take ten times longer. OMP_NUM_THREADS, when set, wins.
+    """
+    if node.device.type != "cpu" or "OMP_NUM_THREADS" in os.environ:
+        return 0
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    return max(1, (os.cpu_count() or 1) // local_world - cfg.num_workers)
+
+
 def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
-    """AdamW with no weight decay on gains, biases, embeddings' 1-D params and the logit scale (as CLIP)."""
+    """AdamW without weight decay on 1-D parameters (gains, biases, the logit scale), as open_clip."""
     decay = [p for p in model.parameters() if p.ndim >= 2]
     no_decay = [p for p in model.parameters() if p.ndim < 2]
     groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
@@ -125,10 +137,12 @@ def train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
     (`TrainResult.stopped_early`); `config.resume` ("latest" or a path) continues such a run.
     """
     owns_group = not (dist.is_available() and dist.is_initialized())
+    threads = torch.get_num_threads()
     node = init_node(config.device)
     try:
         return _train(config, node, progress)
     finally:
+        torch.set_num_threads(threads)
         if owns_group:
             shutdown(node)
 
@@ -142,8 +156,9 @@ def _train(cfg: TrainConfig, node: Node, progress: Progress | None) -> TrainResu
         saved = load_checkpoint(ckpt_path if cfg.resume == "latest" else cfg.resume)
         _check_resume(cfg, saved)
         log.info("resuming %s at step %d", saved["path"], saved["step"])
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
+    threads = cfg.threads or _cpu_threads(cfg, node)
+    if threads:
+        torch.set_num_threads(threads)
     _seed_everything(cfg.seed)
 
     if saved is None:
