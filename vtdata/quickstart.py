@@ -200,7 +200,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
         run_dir = r / "runs/reference"
         plan += [
             Step(
-                "Train the reference dual encoder (ViT over 4 frames + temporal transformer, InfoNCE)",
+                "Train the reference dual encoder (video ViT over 4 frames, text transformer, InfoNCE)",
                 [
                     "train-reference",
                     "--shards",
