@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from PIL import Image, ImageDraw
 
-INDEX_NAME = "index.parquet"
+from vtdata.shard.outputs import INDEX_NAME
 
 
 @dataclass
