@@ -20,7 +20,7 @@ import pytest
 
 from vtdata.align.schema import Clip, write_clips
 from vtdata.config import load_pipeline
-from vtdata.loader.decode import decode_jpeg
+from vtdata.loader.decode import decode_jpeg_pil
 from vtdata.shard.media import refs_from_table
 from vtdata.shard.run import shard
 
@@ -88,13 +88,15 @@ def tar_member(tar_path: Path, name: str) -> bytes:
 
 
 def stored_frames(shards: Path, meta: dict) -> np.ndarray:
-    """Every stored frame of a sample as uint8 [N, H, W, 3], read straight from its tar (JPEG or mp4)."""
+    """Every stored frame of a sample as uint8 [N, H, W, 3], read straight from its tar (PIL or PyAV)."""
     tar = shards / Path(meta["url"]).name
     key = meta["clip_id"]
     if meta["store"] == "clip":
         with av.open(io.BytesIO(tar_member(tar, f"{key}.mp4"))) as container:
             return np.stack([f.to_ndarray(format="rgb24") for f in container.decode(video=0)])
-    return np.stack([decode_jpeg(tar_member(tar, f"{key}.{k:03d}.jpg")) for k in range(meta["num_frames"])])
+    return np.stack(
+        [decode_jpeg_pil(tar_member(tar, f"{key}.{k:03d}.jpg")) for k in range(meta["num_frames"])]
+    )
 
 
 @pytest.fixture(scope="session")

@@ -41,3 +41,29 @@ def test_tokenizer_dicts_are_stacked_per_key():
         s["tokens"] = {"input_ids": torch.tensor([i, 7]), "length": i}
     tokens = collate(samples)["tokens"]
     assert torch.equal(tokens["input_ids"], torch.tensor([[0, 7], [1, 7]])) and tokens["length"] == [0, 1]
+
+
+class _Samples(torch.utils.data.IterableDataset):
+    """Clips of 4, 1 and 3 frames, one of them a non-contiguous view (a crop of a bigger tensor)."""
+
+    def __iter__(self):
+        wide = _sample(3, "c", w=12)
+        wide["video"] = wide["video"][..., 2:10]
+        yield from [_sample(4, "a"), _sample(1, "b"), wide]
+
+
+@pytest.mark.parametrize("strategy", ["file_descriptor", "file_system"])
+def test_a_worker_batch_is_shared_and_equals_the_in_process_one(strategy):
+    expected = collate(list(_Samples()))
+    before = torch.multiprocessing.get_sharing_strategy()
+    torch.multiprocessing.set_sharing_strategy(strategy)
+    try:
+        loader = torch.utils.data.DataLoader(_Samples(), batch_size=3, num_workers=1, collate_fn=collate)
+        (batch,) = list(loader)
+    finally:
+        torch.multiprocessing.set_sharing_strategy(before)
+    assert batch["video"].is_shared() and torch.equal(batch["video"], expected["video"])
+    assert batch["video"][1, 1:].sum() == 0 and batch["frame_mask"].tolist() == expected["frame_mask"].tolist()
+    assert batch["video"].flatten(0, 1).is_contiguous(memory_format=torch.channels_last)
+    batch["video"][0] = 5  # the main process owns a writable copy-free mapping
+    assert batch["video"][0].float().mean() == 5

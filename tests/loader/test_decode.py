@@ -1,12 +1,24 @@
-"""In-memory decoding: decord and the PyAV fallback deliver the same frames; bad bytes raise."""
+"""In-memory decoding: decord and PyAV agree, simplejpeg gives PIL's pixels; bad bytes raise."""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 import pytest
 import webdataset as wds
+from PIL import Image
 
-from vtdata.loader.decode import decode_clip, decode_jpeg, decode_mp4_decord, decode_mp4_pyav, frame_members
+from vtdata.loader.decode import (
+    FrameBuffer,
+    decode_clip,
+    decode_frames,
+    decode_jpeg,
+    decode_jpeg_pil,
+    decode_mp4_decord,
+    decode_mp4_pyav,
+    frame_members,
+)
 from vtdata.media.errors import MediaError
 
 
@@ -47,3 +59,44 @@ def test_jpeg_members_in_order_and_a_bad_jpeg_raises(shard_sets):
     assert decode_jpeg(good).shape == (48, 72, 3)
     with pytest.raises(OSError):
         decode_jpeg(good[:200])
+
+
+def _jpeg_bytes(pixels: np.ndarray, mode: str = "RGB", fmt: str = "JPEG") -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).convert(mode).save(out, fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "CMYK"])
+def test_decode_jpeg_gives_pils_pixels_for_every_colour_space(mode):
+    pixels = np.random.default_rng(1).integers(0, 256, (40, 56, 3), dtype=np.uint8)
+    data = _jpeg_bytes(pixels, mode)
+    expected = decode_jpeg_pil(data)
+    assert expected.shape == (40, 56, 3)
+    assert np.array_equal(decode_jpeg(data), expected)
+    out = np.zeros((40, 56, 3), np.uint8)
+    assert np.shares_memory(decode_jpeg(data, out=out), out) and np.array_equal(out, expected)
+
+
+def test_a_png_in_a_jpg_member_still_decodes_and_a_jpeg_cut_after_its_header_raises(shard_sets):
+    pixels = np.random.default_rng(2).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    assert np.array_equal(decode_jpeg(_jpeg_bytes(pixels, fmt="PNG")), pixels)
+    good = _first_sample(shard_sets.frames / "train-000000.tar")["000.jpg"]
+    with pytest.raises((ValueError, OSError)):
+        decode_jpeg(good[: len(good) * 2 // 3])
+    with pytest.raises(ValueError, match="72x48"):
+        decode_jpeg(good, out=np.zeros((10, 10, 3), np.uint8))
+
+
+def test_decode_frames_reuses_the_buffer_and_refuses_mixed_sizes(shard_sets):
+    sample = _first_sample(shard_sets.frames / "train-000000.tar")
+    buffer = FrameBuffer()
+    first, idx = decode_frames(sample, None, lambda t: np.array([0, 2]), buffer=buffer)
+    address = buffer.array.ctypes.data
+    second, _ = decode_frames(sample, None, lambda t: np.array([1]), buffer=buffer)
+    assert first.shape == (2, 48, 72, 3) and list(idx) == [0, 2]
+    assert buffer.array.ctypes.data == address and np.shares_memory(first, second)  # no new allocation
+    assert np.array_equal(second[0], decode_jpeg_pil(sample["001.jpg"]))
+    sample["001.jpg"] = _jpeg_bytes(np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(MediaError, match="001.jpg.*8x8"):
+        decode_frames(sample, None, lambda t: np.array([0, 1]), buffer=buffer)

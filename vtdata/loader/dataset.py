@@ -2,7 +2,7 @@
 
 The dataset IS a `wds.DataPipeline`; per shard set it runs
 
-    shard list -> split by node -> split by worker -> tarfile_to_samples -> shuffle (bytes)
+    shard list -> split by node -> split by worker -> TarSamples (bytes) -> shuffle
 
 then mixes the sets by weight and decodes (`SampleDecoder`: sampling, JPEG/mp4 decode,
 uint8 crop). `dataset.pipeline` lists the stages, so webdataset users can inspect or extend it.
@@ -29,6 +29,7 @@ from vtdata.loader.shards import (
     resolve_shards,
 )
 from vtdata.loader.state import SharedState
+from vtdata.loader.tars import TarSamples
 from vtdata.media.sampling import SamplingSpec
 
 Urls = str | os.PathLike | Sequence[str]
@@ -105,7 +106,7 @@ class VideoTextDataset(wds.DataPipeline):
             ]
         return wds.DataPipeline(
             *listing,
-            wds.tarfile_to_samples(handler=ShardErrorHandler(self.state)),
+            TarSamples(ShardErrorHandler(self.state)),
             SeededShuffle(bufsize, min(initial, bufsize), self.state, self.seed, index)
             if self.shuffle and bufsize > 1
             else None,

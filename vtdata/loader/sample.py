@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from vtdata.loader.augment import ClipTransform
-from vtdata.loader.decode import decode_clip, decode_frames
+from vtdata.loader.decode import FrameBuffer, decode_clip, decode_frames
 from vtdata.loader.state import SharedState
 from vtdata.media.errors import CORRUPT, MediaError
 from vtdata.media.sampling import SamplingSpec, sample_times
@@ -50,6 +50,7 @@ class SampleDecoder:
         self.seed = seed
         self.tokenizer = tokenizer
         self.decord_threads = decord_threads
+        self.buffer = FrameBuffer()  # JPEGs decode into it; the crop reads it and writes a new tensor
 
     def __call__(self, src: Iterable[dict]) -> Iterator[dict]:
         rng = np.random.default_rng(self.state.stream_seed(self.seed, 3))
@@ -93,9 +94,11 @@ class SampleDecoder:
                 sample["mp4"], choose, meta.get("num_frames"), fps, stored, self.decord_threads
             )
         else:
-            frames, indices = decode_frames(sample, stored, choose, meta.get("num_frames"))
-            decoder = "pil"
+            frames, indices = decode_frames(sample, stored, choose, meta.get("num_frames"), self.buffer)
+            decoder = "jpeg"
         video = self.transform(torch.from_numpy(frames).permute(0, 3, 1, 2), rng)
+        if video.untyped_storage().data_ptr() == self.buffer.array.ctypes.data:
+            video = video.clone()  # the transform kept a view of the reused buffer (size=None, no crop)
         meta.update(
             key=sample["__key__"],
             url=sample.get("__url__"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,6 @@ from vtdata.loader.state import SharedState, worker_info
 log = logging.getLogger("vtdata.loader")
 
 INDEX_NAME = "index.parquet"
-_STREAM_NAME = re.compile(r"@ <.*name='([^']*)'")
 
 
 @dataclass(frozen=True)
@@ -185,27 +183,14 @@ class SplitByWorker:
 
 
 class ShardErrorHandler:
-    """webdataset exception handler: report an unreadable shard with its URL, count it, go on."""
+    """`on_error` of `TarSamples`: report an unreadable shard with its URL, count it, go on."""
 
     def __init__(self, state: SharedState) -> None:
         self.state = state
-        self._reported: set[tuple[int, int, str]] = set()
 
-    def __call__(self, exn: Exception) -> bool:
-        # webdataset appends the shard URL (and the stream) to the exception's args
-        url = next((a for a in reversed(exn.args[1:]) if isinstance(a, str)), None)
-        if url is None:  # an error inside a member names the open file instead: "... @ <... name='x.tar'>"
-            found = _STREAM_NAME.search(str(exn.args[0]) if exn.args else "")
-            url = found.group(1) if found else "?"
-        if isinstance(exn, OSError) and exn.strerror:
-            detail = exn.strerror
-        else:
-            detail = str(exn.args[0]).split(" @ ")[0] if exn.args else exn
-        key = (self.state.epoch, self.state.pass_index, url)
-        if key not in self._reported:  # one broken shard can raise twice (its member, then the tar)
-            self._reported.add(key)
-            self.state.count_bad_shard()
-            log.warning(
-                "shard %s is unreadable (%s: %s); skipped the rest of it", url, type(exn).__name__, detail
-            )
-        return True
+    def __call__(self, url: str, exn: Exception) -> None:
+        detail = exn.strerror if isinstance(exn, OSError) and exn.strerror else exn
+        self.state.count_bad_shard()
+        log.warning(
+            "shard %s is unreadable (%s: %s); skipped the rest of it", url, type(exn).__name__, detail
+        )
