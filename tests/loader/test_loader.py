@@ -148,3 +148,38 @@ def test_too_few_shards_for_ranks_x_workers_warns(shard_sets, caplog):
     with caplog.at_level("WARNING", logger="vtdata.loader"):
         make_loader(dataset, batch_size=2, num_workers=2, rank=0, world_size=2, epoch_length=8)
     assert "2 shard(s) for 2 rank(s) x 2 worker(s)" in caplog.text
+
+
+def test_garbage_is_collected_in_the_parent_before_workers_fork(shard_sets):
+    """A decord reader in a reference cycle must not be freed in a forked worker (no threads there)."""
+    import gc
+    import io
+    import os
+    import weakref
+
+    import decord
+    import webdataset as wds
+
+    mp4 = next(iter(wds.WebDataset(str(shard_sets.clip / "train-000000.tar"), shardshuffle=False)))["mp4"]
+    freed_in = []
+
+    class Holder:
+        pass
+
+    gc.disable()  # only the loader may collect it
+    try:
+        holder = Holder()
+        holder.reader, holder.me = decord.VideoReader(io.BytesIO(mp4), num_threads=2), holder
+        weakref.finalize(holder, freed_in.append, os.getpid())
+        del holder  # now only the cycle holds it
+        loader = make_loader(
+            VideoTextDataset(shard_sets.frames, split="train", num_frames=2, size=16),
+            batch_size=4,
+            num_workers=1,
+            persistent_workers=False,
+        )
+        assert freed_in == []
+        assert len([b for b in loader]) > 0
+    finally:
+        gc.enable()
+    assert freed_in == [os.getpid()]

@@ -10,6 +10,7 @@ its data (in a new order) when it runs out, so ranks step in lock-step. This is 
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -62,6 +63,20 @@ class VideoTextLoader(torch.utils.data.DataLoader):
             )
         return self.batches_per_epoch
 
+    def _before_fork(self) -> None:
+        """Collect garbage before workers fork, so the parent's dead objects are freed in the parent.
+
+        A decord VideoReader left in a reference cycle (an exception's traceback is enough) would
+        otherwise be collected inside a forked worker, where its decoding threads do not exist:
+        joining them there is a segfault (seen in decord 0.6, whose readers run threads).
+        """
+        if self.num_workers > 0 and (not self.persistent_workers or self._iterator is None):
+            gc.collect()
+
+    def _pass(self) -> Iterator[dict]:
+        self._before_fork()
+        return super().__iter__()
+
     def __iter__(self) -> Iterator[dict]:
         epoch = self._next_epoch if self._requested_epoch is None else self._requested_epoch
         self._requested_epoch = None
@@ -70,13 +85,13 @@ class VideoTextLoader(torch.utils.data.DataLoader):
         state.set_node(self.rank, self.world_size)
         state.set_epoch(epoch)
         if self.batches_per_epoch is None:
-            yield from super().__iter__()
+            yield from self._pass()
             return
         produced, pass_index = 0, 0
         while produced < self.batches_per_epoch:
             state.set_pass(pass_index)
             before = produced
-            for batch in super().__iter__():
+            for batch in self._pass():
                 yield batch
                 produced += 1
                 if produced == self.batches_per_epoch:
