@@ -253,12 +253,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
             return
         owner = self.server.owner
-        for k in range(0, len(payload), owner.slow_chunk):
-            if owner._stopping.wait(owner.slow_interval):
-                self.close_connection = True
-                return
-            self.wfile.write(payload[k : k + owner.slow_chunk])
-            self.wfile.flush()
+        owner._slow_started()
+        try:
+            for k in range(0, len(payload), owner.slow_chunk):
+                if owner._stopping.wait(owner.slow_interval):
+                    self.close_connection = True
+                    return
+                self.wfile.write(payload[k : k + owner.slow_chunk])
+                self.wfile.flush()
+        finally:
+            owner._slow_ended()
 
     def _send_truncated(self, data: bytes, ctype: str, body: bool) -> None:
         self.send_response(200)
@@ -304,6 +308,8 @@ class SyntheticServer:
         self.slow_interval = slow_interval
         self.slow_chunk = slow_chunk
         self.requests: list[Request] = []
+        self.slow_in_flight = 0  # slow transfers being sent now
+        self.slow_peak = 0  # the most at once since start or reset: what concurrency limits are tested by
         self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -359,6 +365,7 @@ class SyntheticServer:
         with self._lock:
             self.requests.clear()
             self._counts.clear()
+            self.slow_peak = self.slow_in_flight
 
     def count(self, path: str, method: str | None = None) -> int:
         """How many logged requests had exactly this path (with query), and this method if given."""
@@ -369,6 +376,15 @@ class SyntheticServer:
         with self._lock:
             self._counts[path] = self._counts.get(path, 0) + 1
             return self._counts[path]
+
+    def _slow_started(self) -> None:
+        with self._lock:
+            self.slow_in_flight += 1
+            self.slow_peak = max(self.slow_peak, self.slow_in_flight)
+
+    def _slow_ended(self) -> None:
+        with self._lock:
+            self.slow_in_flight -= 1
 
     def _log(self, method: str, path: str, status: int) -> None:
         with self._lock:
