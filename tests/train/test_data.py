@@ -49,6 +49,16 @@ def test_scan_texts_reads_every_caption(toy_shards):
     assert all(t.startswith("a ") and " moves " in t for t in texts)
 
 
+def test_scan_texts_skips_an_unreadable_shard_with_a_warning(toy_shards, tmp_path, caplog):
+    shards = sorted(str(p) for p in toy_shards.glob("*.tar"))
+    broken = tmp_path / "broken.tar"
+    broken.write_bytes(b"not a tar" * 100)
+    with caplog.at_level("WARNING", logger="vtdata.train"):
+        texts, _ = scan_texts([*shards, str(broken)], None)
+    assert len(texts) == len(scan_texts(shards, None)[0]) > 0
+    assert f"shard {broken} is unreadable" in caplog.text
+
+
 def test_text_batch_for_both_losses():
     tok = CaptionTokenizer.train(["a red disc moves left", "a cat", "a dog"])
     batch = {

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 
 import torch
-import webdataset as wds
 
 from vtdata.loader import VideoTextDataset, VideoTextLoader, make_loader, resolve_shards
+from vtdata.loader.tars import TarSamples
 from vtdata.train.checkpoint import DataCursor
 from vtdata.train.distributed import Node
 from vtdata.train.params import TrainConfig
@@ -114,13 +114,17 @@ class BatchStream:
 def scan_texts(shards: str | Sequence[str], split: str | None) -> tuple[list[str], int]:
     """All training captions (for the tokenizer) and the most texts any clip has (for MIL-NCE).
 
-    Reads only the `txt`/`json` members' bytes; the frames are not decoded.
+    Reads only the `txt`/`json` members' bytes; the frames are not decoded. An unreadable shard
+    is skipped with a warning naming it, as the loader skips it later.
     """
     urls = list(resolve_shards(shards, split).urls)
     texts: list[str] = []
     most = 1
-    pipeline = wds.DataPipeline(wds.SimpleShardList(urls), wds.tarfile_to_samples())
-    for sample in pipeline:
+
+    def skip(url: str, exn: Exception) -> None:
+        log.warning("captions: shard %s is unreadable (%s: %s); skipped", url, type(exn).__name__, exn)
+
+    for sample in TarSamples(skip)({"url": url} for url in urls):
         meta = json.loads(sample["json"]) if "json" in sample else {}
         caption = sample["txt"].decode("utf-8") if "txt" in sample else (meta.get("texts") or [""])[0]
         extra = [t for t in meta.get("texts") or [] if t != caption]
