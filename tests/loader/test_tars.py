@@ -63,7 +63,7 @@ def test_same_samples_as_webdataset_for_each_tar_format(tmp_path, fmt, mtime):
     assert [s["__key__"] for s in samples][:3] == ["a", "dir/b", "c"] and "txt" in samples[1]
 
 
-def test_reads_the_shard_writers_tars_and_gzip_and_file_urls(tmp_path):
+def test_reads_the_shard_writers_tars_gzip_file_and_pipe_urls(tmp_path):
     writer = ShardWriter(tmp_path, "s")
     for i in range(5):
         writer.write(f"clip{i}_0", {"json": b"{}", "000.jpg": bytes([i]) * (100 + i * 600), "txt": b"t"})
@@ -73,7 +73,7 @@ def test_reads_the_shard_writers_tars_and_gzip_and_file_urls(tmp_path):
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     expected = _wds_samples(str(plain))
     assert len(expected) == 5
-    for url in (str(plain), f"file://{plain}", str(packed)):
+    for url in (str(plain), f"file://{plain}", str(packed), f"pipe:cat {packed}", f"pipe:cat {plain}"):
         samples, errors = _ours(url)
         assert errors == [] and [{k: v for k, v in s.items() if k != "__url__"} for s in samples] == [
             {k: v for k, v in s.items() if k != "__url__"} for s in expected

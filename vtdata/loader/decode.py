@@ -121,11 +121,10 @@ def decode_frames(
     for slot, i in enumerate(indices):
         data = sample[names[i]]
         try:
-            if frames is None:  # the first frame fixes the size
+            if frames is None:  # the first frame fixes the size (read from its header, else decoded)
                 size = jpeg_size(data)
-                first = decode_jpeg(data) if size is None else None
-                size = first.shape[:2] if first is not None else size
-                shape = (len(indices), *size, 3)
+                first = decode_jpeg_pil(data) if size is None else None
+                shape = (len(indices), *(size or first.shape[:2]), 3)
                 frames = buffer.view(shape) if buffer is not None else np.empty(shape, dtype=np.uint8)
                 if first is not None:
                     frames[0] = first

@@ -19,10 +19,12 @@ import gzip
 import io
 import lzma
 import re
+import tarfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 import webdataset as wds
+from webdataset.gopen import gopen
 
 BLOCK = 512
 _REGULAR = (b"0", b"\0", b"7")
@@ -39,12 +41,11 @@ class TarFormatError(ValueError):
 
 
 def _number(field: bytes) -> int:
-    """A numeric header field: octal text, or base-256 when the top bit is set (GNU, large sizes)."""
-    if field[0] & 0x80:
-        value = int.from_bytes(field[1:], "big")
-        return value - (1 << (8 * len(field) - 8)) * (field[0] & 0x40 != 0) if field[0] == 0xFF else value
-    text = field.split(b"\0", 1)[0].strip()
-    return int(text, 8) if text else 0
+    """A numeric header field (octal text, or GNU base-256), parsed by tarfile's own `nti`."""
+    try:
+        return tarfile.nti(field)
+    except tarfile.TarError as exn:
+        raise ValueError(str(exn)) from exn
 
 
 def _checksum_ok(header: bytes) -> bool:
@@ -52,11 +53,7 @@ def _checksum_ok(header: bytes) -> bool:
         stored = _number(header[148:156])
     except ValueError:  # not even a number: not a tar header
         return False
-    unsigned = sum(header) - sum(header[148:156]) + 8 * 32
-    if stored == unsigned:
-        return True
-    signed = sum(b - 256 if b > 127 else b for b in header[:148] + header[156:]) + 8 * 32
-    return stored == signed
+    return stored in tarfile.calc_chksums(header)  # (unsigned, signed), as tarfile accepts either
 
 
 def _pax_records(data: bytes) -> dict[str, str]:
@@ -149,7 +146,7 @@ def group_samples(members: Iterable[tuple[str, bytes]], url: str) -> Iterator[di
 
 
 class _Prepended(io.RawIOBase):
-    """A stream with bytes already read put back in front (to sniff compression on pipes)."""
+    """A stream with bytes already read put back in front (to sniff compression on unbuffered pipes)."""
 
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self.head, self.rest = head, rest
@@ -173,12 +170,16 @@ def open_shard(url: str) -> BinaryIO:
     if "://" not in path and not path.startswith("pipe:"):
         stream: BinaryIO = open(path, "rb", buffering=1 << 20)  # noqa: SIM115 - the caller closes it
     else:
-        stream = wds.gopen.gopen(url, "rb")
-    head = stream.read(6)
+        stream = gopen(url, "rb")
+    if hasattr(stream, "peek"):  # buffered already: sniff without consuming, no second buffer
+        head = stream.peek(6)[:6]
+    else:
+        head = stream.read(6)
+        stream = io.BufferedReader(_Prepended(head, stream), 1 << 20)
     for magic, opener in _COMPRESSED:
         if head.startswith(magic):
-            return opener(io.BufferedReader(_Prepended(head, stream), 1 << 20))
-    return io.BufferedReader(_Prepended(head, stream), 1 << 20)
+            return opener(stream)
+    return stream
 
 
 class TarSamples:
