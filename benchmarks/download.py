@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from vtdata.download import DownloadConfig, download
-from vtdata.sources.schema import SourceItem
+from vtdata.records.sources import SourceItem
 from vtdata.synthetic import SyntheticServer, SyntheticSpec, generate
 
 

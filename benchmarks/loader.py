@@ -42,11 +42,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from vtdata.config import ClipConfig, FramesConfig, ResizeConfig
 from vtdata.loader import CUDAPrefetcher, VideoTextDataset, make_loader
-from vtdata.loader.decode import decode_jpeg, decode_jpeg_pil, frame_members
 from vtdata.media.ffmpeg import run_ffmpeg
+from vtdata.media.jpeg import decode_jpeg
+from vtdata.media.samples import decode_image_pil, frame_members
 from vtdata.media.sampling import SamplingSpec, sample_times
+from vtdata.shard.config import ClipConfig, FramesConfig, ResizeConfig
 from vtdata.shard.tarwriter import ShardWriter
 
 SHORT = ResizeConfig().short_side
@@ -161,7 +162,7 @@ def _bare_worker(job: tuple[list[str], str]) -> int:
     import decord
 
     paths, jpeg = job
-    decode = decode_jpeg_pil if jpeg == "pil" else decode_jpeg
+    decode = decode_image_pil if jpeg == "pil" else decode_jpeg
 
     rng = np.random.default_rng(0)
     spec = SamplingSpec(mode="rand", num_frames=NUM_FRAMES)  # the loader's rule, so the same frames

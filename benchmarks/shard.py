@@ -69,7 +69,7 @@ def cpu_seconds() -> float:
 
 
 def write_inputs(root: Path, videos: list[Path]) -> tuple[Path, Path]:
-    from vtdata.align.schema import Clip, write_clips
+    from vtdata.records.clips import Clip, write_clips
 
     table = root / "media.csv"
     table.write_text("id,path\n" + "".join(f"{v.stem},{v}\n" for v in videos))
@@ -86,8 +86,8 @@ def write_inputs(root: Path, videos: list[Path]) -> tuple[Path, Path]:
 
 def run_vtdata(store: str, clips: Path, table: Path, out: Path, workers: int) -> tuple[float, float]:
     """(wall, CPU) seconds of one `shard` call (its workers are reaped inside it: their CPU counts)."""
-    from vtdata.config import load_pipeline
-    from vtdata.shard.local import LocalEngine
+    from vtdata.engine.local import LocalEngine
+    from vtdata.shard.config import load_pipeline
     from vtdata.shard.media import refs_from_table
     from vtdata.shard.run import shard
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtdata.records.names import SOURCES_NAME
 from vtdata.synthetic import SyntheticServer, SyntheticSpec, generate
 
 
@@ -56,7 +57,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
                 str(meta / "results_2M_train.csv"),
                 str(meta / "results_2M_val.csv"),
                 "-o",
-                str(r / "webvid/sources.parquet"),
+                str(r / "webvid" / SOURCES_NAME),
             ],
         ),
         Step(
@@ -70,7 +71,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
                 "--url-template",
                 howto_url_template,
                 "-o",
-                str(r / "howto100m/sources.parquet"),
+                str(r / "howto100m" / SOURCES_NAME),
             ],
         ),
         Step(
@@ -81,14 +82,14 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
                 str(meta / "Train_GCC-training.tsv"),
                 str(meta / "Validation_GCC-1.1.0-Validation.tsv"),
                 "-o",
-                str(r / "cc3m/sources.parquet"),
+                str(r / "cc3m" / SOURCES_NAME),
             ],
         ),
         Step(
             "Download WebVid clips over HTTP (verified, resumable)",
             [
                 "download",
-                str(r / "webvid/sources.parquet"),
+                str(r / "webvid" / SOURCES_NAME),
                 "-o",
                 str(r / "webvid/download"),
                 "--workers",
@@ -99,7 +100,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
             "Download HowTo100M pages with yt-dlp, with their auto-captions",
             [
                 "download",
-                str(r / "howto100m/sources.parquet"),
+                str(r / "howto100m" / SOURCES_NAME),
                 "-o",
                 str(r / "howto100m/download"),
                 "--workers",
@@ -110,7 +111,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
             "Download CC3M images, resized to a short side of 128 px",
             [
                 "download",
-                str(r / "cc3m/sources.parquet"),
+                str(r / "cc3m" / SOURCES_NAME),
                 "-o",
                 str(r / "cc3m/download"),
                 "--workers",

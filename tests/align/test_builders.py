@@ -2,10 +2,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vtdata.align.builders import ClipOptions, build_clips, spans_merge, window_starts
+from vtdata.align.builders import build_clips, spans_merge, window_starts
 from vtdata.align.howto100m import parse_caption_entry
 from vtdata.align.normalize import HOWTO100M, normalize_cues
-from vtdata.align.schema import Cue, Word
+from vtdata.align.options import ClipOptions
+from vtdata.align.records import Cue, Word
 from vtdata.align.youtube import plain_cues
 
 # a HowTo100M caption.json entry: each line lasts until the line after next starts

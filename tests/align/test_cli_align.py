@@ -1,8 +1,8 @@
 from click.testing import CliRunner
 
-from vtdata.align.schema import read_clips
 from vtdata.cli import main
-from vtdata.sources.schema import Segment, SourceItem, write_sources
+from vtdata.records.clips import read_clips
+from vtdata.records.sources import Segment, SourceItem, write_sources
 
 
 def test_align_sources_table_and_show(tmp_path):
@@ -59,7 +59,7 @@ def test_align_sources_table_and_show(tmp_path):
 
 def test_align_store_and_show(tmp_path):
     from vtdata.download.ledger import Ledger
-    from vtdata.download.record import LedgerEntry
+    from vtdata.records.ledger import LedgerEntry
 
     store = tmp_path / "store"
     (store / "media" / "ab").mkdir(parents=True)

@@ -4,7 +4,7 @@ import pytest
 
 from vtdata.align.howto100m import parse_caption_entry, read_caption_json, segment_cues
 from vtdata.align.records import TimedTextError
-from vtdata.sources.schema import Segment
+from vtdata.records.sources import Segment
 
 
 def test_entry_to_cues_skipping_bad_segments():

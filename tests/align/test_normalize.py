@@ -1,7 +1,7 @@
 import math
 
 from vtdata.align.normalize import HOWTO100M, SUBTITLES, normalize_cues
-from vtdata.align.schema import Cue, Word
+from vtdata.align.records import Cue, Word
 from vtdata.synthetic.captions import caption_json_lines
 
 

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from vtdata.align.builders import ClipOptions
-from vtdata.align.pipeline import AlignItem, AlignOptions, Drop, align_item, align_items, pick_subtitles
-from vtdata.sources.schema import Segment, SourceItem
+from vtdata.align.options import AlignOptions, ClipOptions
+from vtdata.align.pipeline import AlignItem, Drop, align_item, align_items, pick_subtitles
+from vtdata.records.sources import Segment, SourceItem
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 SEGMENTS = [Segment(1.0, 3.0, "from the segments"), Segment(3.0, 5.0, "second segment")]

@@ -5,13 +5,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from vtdata.align.pipeline import AlignOptions, Drop
-from vtdata.align.schema import read_clips
+from vtdata.align.options import AlignOptions
+from vtdata.align.pipeline import Drop
 from vtdata.align.store import find_item, report_path, run_align, source_items, store_items
 from vtdata.download.ledger import Ledger
-from vtdata.download.record import LedgerEntry
-from vtdata.sources.ids import shard_of
-from vtdata.sources.schema import Segment, SourceItem, write_sources
+from vtdata.records.clips import read_clips
+from vtdata.records.ids import shard_of
+from vtdata.records.ledger import LedgerEntry
+from vtdata.records.sources import Segment, SourceItem, write_sources
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 

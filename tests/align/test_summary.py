@@ -2,8 +2,8 @@ from collections import Counter
 
 from vtdata.align.pipeline import Drop, ItemResult
 from vtdata.align.records import Issue
-from vtdata.align.schema import Clip
 from vtdata.align.summary import AlignSummary, format_summary, histogram
+from vtdata.records.clips import Clip
 
 
 def _clip(k, start, end):

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vtdata.align.schema import Word
+from vtdata.align.records import Word
 from vtdata.align.text import (
     ANNOTATION_ONLY,
     EMPTY,

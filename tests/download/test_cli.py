@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from vtdata.cli import main
 from vtdata.download.ledger import Ledger
-from vtdata.sources.schema import SourceItem, write_sources
+from vtdata.records.sources import SourceItem, write_sources
 from vtdata.synthetic import SyntheticServer
 
 VTDATA = [sys.executable, "-c", "from vtdata.cli import main; main()"]
@@ -56,7 +56,7 @@ def test_summary_and_dry_run(synthetic_server, synthetic_corpus, tmp_path):
     assert re.search(r"^\s+not_found\s+1\s+33.3%$", run.output, re.M)
     assert "items/s" in run.output
     bad = CliRunner().invoke(main, ["download", str(src), "-o", str(store), "--max-bytes", "lots"])
-    assert bad.exit_code == 2 and "K/M/G" in bad.output
+    assert bad.exit_code == 2 and "is not a byte size" in bad.output
 
 
 def _ok_ids(store) -> set[str]:

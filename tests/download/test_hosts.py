@@ -1,8 +1,8 @@
 import pytest
 
 from vtdata.download.hosts import HostGate, host_of
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError, http_status_error
+from vtdata.records.ledger import Reason
 
 
 class Clock:

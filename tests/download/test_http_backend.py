@@ -5,8 +5,8 @@ import pytest
 
 from vtdata.download.config import DownloadConfig
 from vtdata.download.http_backend import build_opener, fetch_http
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError
+from vtdata.records.ledger import Reason
 
 pytestmark = pytest.mark.slow  # uses the synthetic HTTP server
 

@@ -10,7 +10,7 @@ from PIL import Image
 from vtdata.download.config import DownloadConfig
 from vtdata.download.job import download_one
 from vtdata.media.probe import probe
-from vtdata.sources.schema import Segment, SourceItem
+from vtdata.records.sources import Segment, SourceItem
 
 pytestmark = pytest.mark.slow  # uses the synthetic HTTP server
 

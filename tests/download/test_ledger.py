@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from vtdata.download.ledger import Ledger, Prior
-from vtdata.download.record import LedgerEntry
+from vtdata.records.ledger import LedgerEntry
 
 
 def _ok(i: str, **kw) -> LedgerEntry:
@@ -99,7 +99,7 @@ def test_committed_row_survives_sigkill_of_the_writer(tmp_path):
         f"""
         import os, signal
         from vtdata.download.ledger import Ledger
-        from vtdata.download.record import LedgerEntry
+        from vtdata.records.ledger import LedgerEntry
         ledger = Ledger({str(tmp_path)!r})
         ledger.put(LedgerEntry(id="survivor", status="ok", path="media/aa/survivor.mp4"))
         os.kill(os.getpid(), signal.SIGKILL)

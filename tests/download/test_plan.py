@@ -11,8 +11,8 @@ from vtdata.download.plan import (
     section_of,
     wants_fetch,
 )
-from vtdata.download.record import Reason
-from vtdata.sources.schema import Segment, SourceItem
+from vtdata.records.ledger import Reason
+from vtdata.records.sources import Segment, SourceItem
 
 
 def item(i="a", url="http://h/a.mp4", media="video", **kw) -> SourceItem:

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError, RetryPolicy, http_status_error, network_error, parse_retry_after
+from vtdata.records.ledger import Reason
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from vtdata.download.config import DownloadConfig
 from vtdata.download.ledger import Ledger
 from vtdata.download.runner import download
-from vtdata.sources.schema import Segment, SourceItem, read_sources, write_sources
+from vtdata.records.sources import Segment, SourceItem, read_sources, write_sources
 from vtdata.synthetic import SyntheticServer
 
 pytestmark = pytest.mark.slow  # uses the synthetic HTTP server

@@ -2,7 +2,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from vtdata.download.store import ItemPaths, StoreBusy, copy_sources, store_lock, sweep_partials
-from vtdata.sources.schema import SourceItem, read_sources, write_sources
+from vtdata.records.sources import SourceItem, read_sources, write_sources
 
 
 def item(i, url="http://h/x.mp4"):

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError
 from vtdata.download.verify import verify_image, verify_video
 from vtdata.media.ffmpeg import run_ffmpeg
+from vtdata.records.ledger import Reason
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 

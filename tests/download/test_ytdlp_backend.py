@@ -6,10 +6,10 @@ import yt_dlp
 from yt_dlp.utils import DownloadError, download_range_func
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError
 from vtdata.download.ytdlp_backend import classify_ytdlp_error, fetch_ytdlp, ytdlp_options
 from vtdata.media.ffmpeg import ffmpeg_dir
+from vtdata.records.ledger import Reason
 
 
 def options(tmp_path, **kw):

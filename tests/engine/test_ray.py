@@ -20,22 +20,20 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from vtdata.align.builders import ClipOptions
-from vtdata.align.pipeline import AlignOptions
+from vtdata.align.options import AlignOptions, ClipOptions
 from vtdata.align.store import run_align, store_items
 from vtdata.cli import main
-from vtdata.config import load_pipeline
 from vtdata.download.config import DownloadConfig
 from vtdata.download.ledger import Ledger
 from vtdata.download.runner import download
-from vtdata.engine.download import RayDownloadEngine
-from vtdata.engine.ray import RayExecutor, TaskError, ray_cluster
-from vtdata.engine.shard import RayShardEngine
-from vtdata.shard.local import LocalEngine
+from vtdata.engine import TaskError
+from vtdata.engine.local import LocalEngine
+from vtdata.engine.ray import RayEngine, ray_cluster
+from vtdata.records.sources import SourceItem, write_sources
+from vtdata.shard.config import load_pipeline
 from vtdata.shard.media import refs_from_store
 from vtdata.shard.run import shard
 from vtdata.sources import cc3m, howto100m, webvid
-from vtdata.sources.schema import SourceItem, write_sources
 
 ray = pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
@@ -122,7 +120,7 @@ def test_a_rate_limit_seen_by_a_task_cools_the_host_down_on_the_driver(
         SourceItem("fine", "fine", "custom", "video", f"{url}/media/{file}?t={tag}"),
     ]
     config = DownloadConfig(workers=1, retries=0, cooldown=0.5, timeout=5.0, deadline=30.0)
-    engine = RayDownloadEngine(RayExecutor(num_cpus=0.25))
+    engine = RayEngine(num_cpus=0.25)
     summary = download(items, tmp_path / "store", config, engine=engine)
     assert summary.failed == {"rate_limited": 1} and summary.ok == 1
     assert summary.cooldowns == 1  # the driver's host gate heard of the 429 that a Ray task got
@@ -145,7 +143,7 @@ def test_shard_with_ray_writes_the_bytes_the_local_engine_writes(stores, local_s
         out,
         load_pipeline(None, FRAMES),
         refs_from_store(stores["local"]),
-        engine=RayShardEngine(RayExecutor(num_cpus=1, max_retries=1)),
+        engine=RayEngine(num_cpus=1, max_retries=1),
         progress=ticks.append,
     )
     expected = _files(local_shards)
@@ -256,7 +254,7 @@ def _spans(item: int, report, marker_dir: str) -> tuple[float, float]:
 
 
 def test_executor_retries_dead_workers_and_reports_errors(cluster, tmp_path):
-    executor = RayExecutor(num_cpus=1, max_retries=1)
+    executor = RayEngine(num_cpus=1, max_retries=1)
     ticks = []
     results = dict(executor.map_unordered(_die_once, [1, 2], str(tmp_path), progress=ticks.append))
     assert results == {1: 10, 2: 20} and sum(ticks) == 3  # each item's worker died once, then it ran
@@ -267,9 +265,9 @@ def test_executor_retries_dead_workers_and_reports_errors(cluster, tmp_path):
 
 
 def test_executor_bounds_the_work_in_flight(cluster, tmp_path):
-    assert RayExecutor(num_cpus=1).in_flight_limit() == 4  # twice the 2 CPUs
-    assert RayExecutor(num_cpus=0.5).in_flight_limit() == 8
-    one_at_a_time = RayExecutor(num_cpus=0.5, max_in_flight=1)
+    assert RayEngine(num_cpus=1).in_flight_limit() == 4  # twice the 2 CPUs
+    assert RayEngine(num_cpus=0.5).in_flight_limit() == 8
+    one_at_a_time = RayEngine(num_cpus=0.5, max_in_flight=1)
     spans = sorted(s for _, s in one_at_a_time.map_unordered(_spans, range(3), "x"))
     assert all(prev[1] <= nxt[0] for prev, nxt in zip(spans, spans[1:], strict=False))  # one at a time
 

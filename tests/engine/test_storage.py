@@ -13,10 +13,10 @@ import pytest
 
 fsspec = pytest.importorskip("fsspec")
 
-from vtdata.align.schema import Clip, write_clips  # noqa: E402
-from vtdata.config import load_pipeline  # noqa: E402
 from vtdata.engine import storage  # noqa: E402
-from vtdata.shard.local import LocalEngine  # noqa: E402
+from vtdata.engine.local import LocalEngine  # noqa: E402
+from vtdata.records.clips import Clip, write_clips  # noqa: E402
+from vtdata.shard.config import load_pipeline  # noqa: E402
 from vtdata.shard.media import MediaRef  # noqa: E402
 from vtdata.shard.run import shard  # noqa: E402
 

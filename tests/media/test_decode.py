@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from vtdata.media import decode
+from vtdata.media import decode, decoders, pyav_reader
 from vtdata.media.decode import ClipFailure, ClipFrames, ClipRequest, extract_clips
 from vtdata.media.resize import ResizeSpec
 from vtdata.media.sampling import SamplingSpec, clip_rng, sample_times
@@ -178,38 +178,32 @@ def test_decode_deadline_fails_the_clip(media):
     assert out["x"].reason == "error" and "time limit" in out["x"].message
 
 
-def test_decord_guard_falls_back_when_its_count_is_wrong(media, codes):
-    # the frame list comes from our own demux; a decord that disagrees (here: told to open another file)
-    # is refused and PyAV serves, never decord's extra or substituted frames
-    out = run(media("h264"), [ClipRequest("x", 0.0, None, SamplingSpec("all"))], decoder="decord")
-    assert out["x"].decoder == "decord"
-    source = decode._Source(media("h264"), threads=0)
-    with source:
-        source.path = media("short")  # decord now sees 5 frames where the index holds 50
-        assert decode._DecordReader.open(source, [ClipRequest("x")], strict=True) is None
-
-
-def test_bounded_call_times_out_without_blocking():
-    started = time.monotonic()
-    with pytest.raises(TimeoutError):
-        decode._bounded(lambda: time.sleep(5), timeout=0.2)
-    assert time.monotonic() - started < 2
-    assert decode._decord_disabled.is_set()
-    decode._decord_disabled.clear()
-    assert decode._bounded(lambda: 42, timeout=5) == 42
+def test_bytes_decode_like_the_file_and_fallbacks_are_counted(media):
+    """The same interface serves a file and its bytes; a decord failure is recorded, never silent."""
+    path = media("h264")
+    request = [ClipRequest("x", 0.2, 1.0, SamplingSpec("uniform", num_frames=4))]
+    from_file = run(path, request)["x"]
+    from_bytes = run(Path(path).read_bytes(), request)["x"]
+    assert np.array_equal(from_file.frames, from_bytes.frames)
+    assert from_file.indices.tolist() == from_bytes.indices.tolist()
+    before = decoders.fallback_counts().get("decord->pyav", 0)
+    garbage = list(extract_clips(b"not a video at all", request, label="member x.mp4"))
+    assert garbage[0].reason == "corrupt" and "member x.mp4" in garbage[0].message
+    decoders.record_fallback("sample k", "pyav", "decord", "test")
+    assert decoders.fallback_counts()["decord->pyav"] == before + 1
 
 
 def test_decodes_only_what_is_needed(media, codes, monkeypatch):
     """Each clip decodes from the keyframe before it to its last frame, and no frame twice."""
     decoded: list[int] = []
-    original = decode._PyAVReader._decoded
+    original = pyav_reader.PyAVReader._decoded
 
     def counting(self):
         for frame in original(self):
             decoded.append(frame.pts)
             yield frame
 
-    monkeypatch.setattr(decode._PyAVReader, "_decoded", counting)
+    monkeypatch.setattr(pyav_reader.PyAVReader, "_decoded", counting)
     requests = [
         ClipRequest("a", 0.0, 0.3, SamplingSpec("all")),  # frames 0-7 (GOP 0)
         ClipRequest("b", 0.2, 0.5, SamplingSpec("all")),  # 5-12: overlaps a; continues into GOP 1

@@ -1,4 +1,4 @@
-"""load_image: EXIF orientation, CMYK, alpha, palettes, 16-bit, bytes, bad data."""
+"""load_image: EXIF orientation, CMYK, alpha, palettes, 16-bit, bytes, bad data; shrink_image."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from vtdata.media.errors import MediaError
-from vtdata.media.image import load_image
+from vtdata.media.image import load_image, shrink_image
 from vtdata.media.resize import ResizeSpec
 
 
@@ -78,3 +78,20 @@ def test_bad_bytes():
     with pytest.raises(MediaError) as err:
         load_image(encoded(landscape(), "JPEG")[:200])
     assert err.value.reason == "corrupt"
+
+
+def test_shrinks_short_side_and_never_upscales(tmp_path):
+    src = tmp_path / "a.png"
+    Image.fromarray(np.zeros((96, 128, 3), np.uint8)).save(src)
+    assert shrink_image(src, tmp_path / "small.jpg", 48) == (64, 48)
+    with Image.open(tmp_path / "small.jpg") as img:
+        assert img.format == "JPEG" and img.size == (64, 48)
+    assert shrink_image(src, tmp_path / "same.jpg", 500) == (128, 96)
+
+
+def test_shrink_applies_exif_orientation(tmp_path):
+    src = tmp_path / "rot.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    Image.fromarray(np.zeros((40, 80, 3), np.uint8)).save(src, exif=exif)
+    assert shrink_image(src, tmp_path / "up.jpg", 1000) == (40, 80)

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vtdata.align.schema import Clip, write_clips
 from vtdata.download.ledger import Ledger
-from vtdata.download.record import LedgerEntry
 from vtdata.download.store import ItemPaths
 from vtdata.media.ffmpeg import run_ffmpeg
-from vtdata.sources.schema import SourceItem, write_sources
+from vtdata.records.clips import Clip, write_clips
+from vtdata.records.ledger import LedgerEntry
+from vtdata.records.sources import SourceItem, write_sources
 
 FPS = 10
 

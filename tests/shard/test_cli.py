@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vtdata.align.schema import Clip, write_clips
 from vtdata.cli import main
-from vtdata.config import load_pipeline
+from vtdata.records.clips import Clip, write_clips
+from vtdata.shard.config import load_pipeline
 from vtdata.shard.media import refs_from_store
 from vtdata.shard.run import shard
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from vtdata.records.shards import Failure, IndexRow
 from vtdata.shard.outputs import MAX_FAILURES_PER_REASON, build_stats
-from vtdata.shard.records import Failure, IndexRow, ShardResult
+from vtdata.shard.records import ShardResult
 
 
 def _result(name: str, failed: int, ok: int) -> ShardResult:

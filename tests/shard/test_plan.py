@@ -5,8 +5,8 @@ from __future__ import annotations
 import pickle
 import random
 
-from vtdata.align.schema import Clip
-from vtdata.config import load_pipeline
+from vtdata.records.clips import Clip
+from vtdata.shard.config import load_pipeline
 from vtdata.shard.media import MediaRef
 from vtdata.shard.plan import plan_digest, plan_shards
 

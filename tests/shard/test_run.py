@@ -10,11 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 import webdataset as wds
 
-from vtdata.config import load_pipeline
+from vtdata.shard.config import load_pipeline
 from vtdata.shard.job import run_shard_job
 from vtdata.shard.media import refs_from_store, refs_from_table
 from vtdata.shard.plan import plan_shards
-from vtdata.shard.run import ShardError, shard
+from vtdata.shard.records import ClipRow, ShardJob, VideoTask
+from vtdata.shard.run import ShardError, absolute, shard
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 CONFIG = {"sampling.num_frames": 3, "resize.short_side": 48, "shards.samples_per_shard": 3}
@@ -148,7 +149,7 @@ def test_max_shard_bytes_splits_a_shard(shard_input, tmp_path):
 
 def test_real_files_through_a_media_table(tmp_path):
     """Real files: NASA footage with two video streams (the largest is used) and a VP8 WebM."""
-    from vtdata.align.schema import Clip, write_clips
+    from vtdata.records.clips import Clip, write_clips
 
     table = tmp_path / "media.csv"
     table.write_text(
@@ -169,3 +170,27 @@ def test_real_files_through_a_media_table(tmp_path):
     assert nasa["height"] == 64 and len(nasa["frame_times"]) == 4
     assert all(4.0 <= t < 8.0 for t in nasa["frame_times"])
     assert bunny["source"]["codec"] == "vp8" and bunny["end"] == 0.0 and len(bunny["frame_times"]) == 4
+
+
+# --- absolute(): what a worker on another node gets ---------------------------------------
+
+
+def _job(out_dir: str, path: str | None) -> ShardJob:
+    task = VideoTask("v1", "webvid", "video", path, (ClipRow("v1_0", 0.0, 1.0, "a caption"),))
+    missing = VideoTask("v2", "webvid", "video", None, (ClipRow("v2_0", 0.0, 1.0, "b"),), missing="gone")
+    return ShardJob("train", 0, "train-000000", out_dir, (task, missing), digest="d1")
+
+
+def test_relative_paths_become_absolute_and_nothing_else_changes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    job = absolute(_job("shards", "store/media/ab/v1.mp4"))
+    assert job.out_dir == str(tmp_path / "shards")
+    assert job.videos[0].path == str(tmp_path / "store/media/ab/v1.mp4")
+    assert job.videos[1].path is None and job.videos[1].missing == "gone"
+    assert (job.name, job.digest) == ("train-000000", "d1")
+    assert job.videos[0].clips == _job("x", "y").videos[0].clips
+
+
+def test_urls_and_absolute_paths_are_kept():
+    job = _job("s3://bucket/shards", "/data/store/media/ab/v1.mp4")
+    assert absolute(job) == job

@@ -1,8 +1,8 @@
 import re
 from pathlib import Path
 
+from vtdata.records.ids import id_from_url
 from vtdata.sources import cc3m
-from vtdata.sources.ids import id_from_url
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "real"

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
+from vtdata.records.sources import Segment
 from vtdata.sources import howto100m
 from vtdata.sources.report import SourceFormatError
-from vtdata.sources.schema import Segment
 
 SAMPLES = Path(__file__).resolve().parents[2] / "manifests" / "howto100m"
 CSV, CAPTIONS = SAMPLES / "HowTo100M_v1.csv", SAMPLES / "caption.json"
@@ -95,7 +95,7 @@ def test_limit_stops_reading_captions_early(tmp_path):
 
 
 def test_prepare_streams_to_parquet(tmp_path):
-    from vtdata.sources.schema import read_sources
+    from vtdata.records.sources import read_sources
 
     result = howto100m.prepare_howto100m(
         CSV, CAPTIONS, tmp_path / "sources.parquet", val_fraction=0.4, seed=3

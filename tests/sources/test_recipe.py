@@ -2,9 +2,9 @@ import random
 
 import pytest
 
+from vtdata.records.sources import SourceItem
 from vtdata.sources.recipe import Selection, hash_unit, select
 from vtdata.sources.report import SkipReport
-from vtdata.sources.schema import SourceItem
 
 
 def _located(ids):

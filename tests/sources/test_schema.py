@@ -3,8 +3,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from vtdata.records.sources import SCHEMA_VERSION, SourceItem, read_sources, write_sources
 from vtdata.sources import cc3m, howto100m, table, webvid
-from vtdata.sources.schema import SCHEMA_VERSION, SourceItem, read_sources, write_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 M = ROOT / "manifests"

@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from vtdata.cli import main
-from vtdata.sources.schema import read_sources
+from vtdata.records.sources import read_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT.parent / "shared" / "real"

@@ -5,10 +5,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from vtdata.records.ids import id_from_url
+from vtdata.records.sources import Segment
 from vtdata.sources import table
-from vtdata.sources.ids import id_from_url
 from vtdata.sources.report import SourceFormatError
-from vtdata.sources.schema import Segment
 
 SAMPLES = Path(__file__).resolve().parents[2] / "manifests" / "table"
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from vtdata.records.ids import safe_id
 from vtdata.sources import webvid
-from vtdata.sources.ids import safe_id
 from vtdata.sources.report import SourceFormatError
 
 ROOT = Path(__file__).resolve().parents[2]

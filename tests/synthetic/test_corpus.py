@@ -5,7 +5,7 @@ import decord
 import numpy as np
 import pytest
 
-from vtdata.sources.ids import id_from_url
+from vtdata.records.ids import id_from_url
 from vtdata.synthetic import SyntheticCorpus, SyntheticSpec, generate
 from vtdata.synthetic.world import COLOURS
 

@@ -3,7 +3,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from vtdata.sources.ids import safe_id
+from vtdata.records.ids import safe_id
 from vtdata.synthetic.spec import SyntheticSpec
 from vtdata.synthetic.world import COLOURS, MOTIONS, SHAPES, plan
 

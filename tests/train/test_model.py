@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from vtdata.train.model import MAX_LOGIT_SCALE, DualEncoder, ModelConfig
+from vtdata.train.model import MAX_LOGIT_SCALE, DualEncoder
+from vtdata.train.params import ModelConfig
 
 TINY = ModelConfig(
     image_size=16,

@@ -30,45 +30,15 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from vtdata.align.schema import Clip, Cue, Word
+from vtdata.align.options import ClipOptions
+from vtdata.align.records import Cue, Word
 from vtdata.align.text import clean_text, garbage_reason
+from vtdata.records.clips import Clip
 
-BUILDERS = ("whole", "cue", "merge", "window")
 NO_DURATION = "no_duration"
 OUTSIDE_MEDIA = "outside_media"
 TOO_SHORT = "too_short"
 NO_TEXT = "no_text"
-
-
-@dataclass(frozen=True)
-class ClipOptions:
-    """How to cut clips; see the module docstring. Times in seconds."""
-
-    builder: str = "cue"
-    min_duration: float = 0.0
-    max_duration: float | None = None
-    window: float = 10.0
-    stride: float | None = None  # None: = window (no overlap)
-    shift: float = 0.0
-    pad: float = 0.0
-    pad_to: float = 0.0
-    context: int = 0
-    neighbours: int = 0
-    min_clip: float = 0.1
-
-    def __post_init__(self) -> None:
-        if self.builder not in BUILDERS:
-            raise ValueError(f"builder {self.builder!r}: use one of {', '.join(BUILDERS)}")
-        if self.window <= 0 or (self.stride is not None and self.stride <= 0):
-            raise ValueError(f"window ({self.window}) and stride ({self.stride}) must be > 0")
-        if self.max_duration is not None and (
-            self.max_duration <= 0 or self.max_duration < self.min_duration
-        ):
-            raise ValueError(
-                f"max_duration {self.max_duration} must be > 0 and >= min_duration {self.min_duration}"
-            )
-        if min(self.min_duration, self.pad, self.pad_to, self.context, self.neighbours, self.min_clip) < 0:
-            raise ValueError("min_duration, pad, pad_to, context, neighbours and min_clip must be >= 0")
 
 
 @dataclass

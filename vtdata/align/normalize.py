@@ -26,7 +26,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from vtdata.align.schema import Cue
+from vtdata.align.records import Cue
 from vtdata.align.text import clean_text, clean_words, garbage_reason
 
 BAD_TIMES = "bad_times"

@@ -20,13 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vtdata.align.builders import ClipDrop, ClipOptions, build_clips, shift_cues
+from vtdata.align.builders import ClipDrop, build_clips, shift_cues
 from vtdata.align.howto100m import segment_cues
 from vtdata.align.normalize import HOWTO100M, SUBTITLES, CueDrop, normalize_cues
-from vtdata.align.records import Issue, TimedTextError
-from vtdata.align.schema import Clip, Cue
-from vtdata.align.timedtext import DEDUP_MODES, read_timed_text
-from vtdata.sources.schema import SourceItem
+from vtdata.align.options import AlignOptions
+from vtdata.align.records import Cue, Issue, TimedTextError
+from vtdata.align.timedtext import read_timed_text
+from vtdata.records.clips import Clip
+from vtdata.records.sources import SourceItem
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +43,6 @@ class AlignItem:
     duration: float | None = None
     subtitles: dict[str, Path] = field(default_factory=dict)  # lang -> file
     offset: float = 0.0
-
-
-@dataclass(frozen=True)
-class AlignOptions:
-    clips: ClipOptions = ClipOptions()
-    langs: tuple[str, ...] = ("en",)
-    dedup: str = "auto"  # rolling-caption de-duplication: auto | always | never
-    howto100m: bool = True  # repair HowTo100M narration segments (normalize.HOWTO100M)
-
-    def __post_init__(self) -> None:
-        if self.dedup not in DEDUP_MODES:
-            raise ValueError(f"dedup={self.dedup!r}: use one of {DEDUP_MODES}")
 
 
 @dataclass
@@ -142,8 +131,9 @@ def _from_segments(ai: AlignItem, opts: AlignOptions, result: ItemResult) -> lis
     return cues
 
 
-def align_item(ai: AlignItem, opts: AlignOptions = AlignOptions()) -> ItemResult:
+def align_item(ai: AlignItem, opts: AlignOptions | None = None) -> ItemResult:
     """Clips of one item, with everything left out and every input problem (module docstring)."""
+    opts = opts or AlignOptions()
     item = ai.item
     result = ItemResult(item.id)
     clip_opts = opts.clips
@@ -174,7 +164,7 @@ def align_item(ai: AlignItem, opts: AlignOptions = AlignOptions()) -> ItemResult
 
 def align_items(
     items: Iterable[AlignItem | Drop],
-    opts: AlignOptions = AlignOptions(),
+    opts: AlignOptions | None = None,
     progress: Callable[[ItemResult], None] | None = None,
 ) -> Iterator[ItemResult]:
     """`align_item` over many items; a `Drop` in the input (an item that could not even be

@@ -1,4 +1,5 @@
-"""What the parsers hand to de-duplication and normalization, and what they report.
+"""Align's own records: cues (what the parsers hand to de-duplication and normalization), and what
+the parsers report. Clips, what align hands on, are `vtdata.records.clips.Clip`.
 
 A parser never raises on a bad cue: it returns the cues it could read plus one `Issue` per
 problem (file, line, what was done about it). It raises `TimedTextError` only when the whole
@@ -9,6 +10,28 @@ item's next text source.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word with the time it was spoken (YouTube `<00:00:01.234><c>` tags)."""
+
+    start: float
+    text: str
+
+
+@dataclass
+class Cue:
+    """One piece of timed text after parsing and de-duplication, times in seconds.
+
+    `line` is the 1-based line of the cue's timing in its file, for messages (None if unknown).
+    """
+
+    start: float
+    end: float
+    text: str
+    words: list[Word] | None = None
+    line: int | None = None
 
 
 @dataclass

@@ -13,20 +13,15 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
-from vtdata.align.pipeline import AlignItem, AlignOptions, Drop, ItemResult, align_items
-from vtdata.align.schema import write_clips
+from vtdata.align.options import AlignOptions
+from vtdata.align.pipeline import AlignItem, Drop, ItemResult, align_items
 from vtdata.align.summary import AlignSummary
-from vtdata.sources.schema import read_sources
+from vtdata.records.clips import write_clips
+from vtdata.records.names import SOURCES_NAME, report_path
+from vtdata.records.sources import read_sources
 
-SOURCES_NAME = "sources.parquet"
 NOT_DOWNLOADED = "not_downloaded"
 
-
-def count_sources(path: str | Path) -> int:
-    """Rows of a `sources.parquet` (from its footer; for progress bars)."""
-    return pq.ParquetFile(path).metadata.num_rows
 
 
 def store_items(store: str | Path) -> Iterator[AlignItem | Drop]:
@@ -65,10 +60,6 @@ def source_items(path: str | Path) -> Iterator[AlignItem]:
     for item in read_sources(path):
         yield AlignItem(item, item.duration)
 
-
-def report_path(out: str | Path) -> Path:
-    out = Path(out)
-    return out.with_name(f"{out.stem}.report.json")
 
 
 def run_align(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 
-from vtdata.align.schema import Word
+from vtdata.align.records import Word
 
 TIMING_TAG = re.compile(r"<((?:\d+:)?\d{1,2}:\d{1,2}[.,]\d{1,3})>")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.,]*>|</?>")

@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vtdata.align.howto100m import parse_caption_entry
-from vtdata.align.records import Issue, ParsedText, TimedTextError
-from vtdata.align.schema import Cue
+from vtdata.align.options import DEDUP_MODES
+from vtdata.align.records import Cue, Issue, ParsedText, TimedTextError
 from vtdata.align.srt import parse_srt
 from vtdata.align.textfile import read_text
 from vtdata.align.vtt import parse_vtt
 from vtdata.align.youtube import dedup_rolling, is_rolling, plain_cues
-
-DEDUP_MODES = ("auto", "always", "never")
 
 
 @dataclass

@@ -32,8 +32,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from vtdata.align.records import RawCue
-from vtdata.align.schema import Cue, Word
+from vtdata.align.records import Cue, RawCue, Word
 from vtdata.align.text import TIMING_TAG, strip_markup
 from vtdata.align.timestamps import parse_timestamp
 

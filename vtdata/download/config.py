@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
-from vtdata.download.record import Reason
+from vtdata.records.ledger import Reason
 
 BACKENDS = ("auto", "ytdlp", "http")
 DEFAULT_USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) vtdata/0.1 (+https://github.com/vtdata)"
@@ -61,34 +60,3 @@ class DownloadConfig:
         unknown = [r for r in self.retry_reasons if r not in known]
         if unknown:
             raise ValueError(f"unknown failure reason(s) {unknown}; expected some of {sorted(known)}")
-
-
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-
-
-def parse_size(text: str) -> int | None:
-    """`500M`, `2G`, `1048576` -> bytes; `0` or `none` -> None (no cap)."""
-    value = text.strip().lower().removesuffix("b").removesuffix("i")
-    if value in ("", "0", "none"):
-        return None
-    unit = value[-1] if value[-1] in _UNITS else ""
-    number = value[: -1 if unit else None]
-    try:
-        size = int(float(number) * _UNITS[unit])
-    except ValueError:
-        raise ValueError(f"size {text!r} is not a number with an optional K/M/G/T suffix") from None
-    return size or None
-
-
-def parse_ytdlp_options(pairs: list[str] | tuple[str, ...]) -> dict:
-    """`["KEY=VALUE", ...]` -> yt-dlp params; VALUE is JSON when it parses as JSON, else a string."""
-    options = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"yt-dlp option {pair!r} is not KEY=VALUE")
-        try:
-            options[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[key.strip()] = raw
-    return options

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError
+from vtdata.records.ledger import Reason
 
 
 def host_of(url: str) -> str:

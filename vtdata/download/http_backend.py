@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError, http_status_error, network_error, parse_retry_after
 from vtdata.download.sniff import SNIFF_BYTES, Sniffed, sniff
+from vtdata.records.ledger import Reason
 
 CHUNK = 256 * 1024
 

@@ -19,14 +19,14 @@ from pathlib import Path
 from vtdata.download.config import DownloadConfig
 from vtdata.download.hosts import HostGate, host_of
 from vtdata.download.http_backend import fetch_http
-from vtdata.download.images import shrink_image
 from vtdata.download.plan import check_url, choose_backend, section_of, url_ext
-from vtdata.download.record import LedgerEntry, Reason
 from vtdata.download.retry import FetchError, RetryPolicy
 from vtdata.download.sniff import SNIFF_BYTES, sniff
 from vtdata.download.store import ItemPaths
 from vtdata.download.verify import Verified, verify_image, verify_video
-from vtdata.sources.schema import SourceItem
+from vtdata.media.image import shrink_image
+from vtdata.records.ledger import LedgerEntry, Reason
+from vtdata.records.sources import SourceItem
 
 log = logging.getLogger(__name__)
 _EXT = re.compile(r"[a-z0-9]{1,5}")

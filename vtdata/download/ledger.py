@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from vtdata.download.record import SCHEMA_VERSION, LedgerEntry
-
-LEDGER_NAME = "ledger.sqlite"
+from vtdata.records.ledger import SCHEMA_VERSION, LedgerEntry
+from vtdata.records.names import LEDGER_NAME
 
 _COLUMNS = [f.name for f in fields(LedgerEntry)]
 _TYPES = {"attempts": "INTEGER", "bytes": "INTEGER", "width": "INTEGER", "height": "INTEGER"}
@@ -41,6 +40,10 @@ class Prior:
     attempts: int
 
 
+class LedgerError(ValueError):
+    """A file named ledger.sqlite that is not a ledger this vtdata can read; the message says why."""
+
+
 class Ledger:
     """Open (creating if needed) `<store>/ledger.sqlite`.
 
@@ -60,10 +63,30 @@ class Ledger:
             if not self.store.is_dir():
                 raise FileNotFoundError(f"{self.store}: store folder does not exist")
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._create()
+        try:
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._create()
+            self._check_version()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise LedgerError(f"{self.path}: not a vtdata download ledger ({exc})") from None
+        except LedgerError:
+            self._db.close()
+            raise
         self._db.row_factory = sqlite3.Row
+
+    def _check_version(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row is not None and str(row[0]).isdigit() else None
+        if version is None:
+            raise LedgerError(f"{self.path}: not a vtdata download ledger (no schema_version)")
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"{self.path}: ledger of schema_version {version}; this vtdata reads up to "
+                f"{SCHEMA_VERSION}: upgrade vtdata"
+            )
 
     def _create(self) -> None:
         with self._db:

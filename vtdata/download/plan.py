@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 from vtdata.download.config import DownloadConfig
 from vtdata.download.hosts import host_of
 from vtdata.download.ledger import Prior
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError
-from vtdata.sources.schema import SourceItem
+from vtdata.records.ledger import Reason
+from vtdata.records.sources import SourceItem
 
 VIDEO_EXTS = frozenset("mp4 m4v webm mkv mov avi flv ogv ts mpg mpeg 3gp".split())
 IMAGE_EXTS = frozenset("jpg jpeg png gif webp bmp tif tiff avif heic".split())

@@ -15,7 +15,7 @@ import ssl
 import time
 from dataclasses import dataclass
 
-from vtdata.download.record import Reason
+from vtdata.records.ledger import Reason
 
 
 class FetchError(Exception):

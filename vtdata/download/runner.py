@@ -25,17 +25,22 @@ from vtdata.download.hosts import HostGate
 from vtdata.download.job import download_one
 from vtdata.download.ledger import Ledger, Prior
 from vtdata.download.plan import PlanCounts, Task, count_plan, plan
-from vtdata.download.record import LedgerEntry, Reason
+from vtdata.download.remote import RemoteFetch
 from vtdata.download.store import copy_sources, store_lock, sweep_partials
-from vtdata.sources.schema import SourceItem, read_sources
+from vtdata.engine import Engine
+from vtdata.records.ledger import LedgerEntry, Reason
+from vtdata.records.names import LEDGER_NAME
+from vtdata.records.sources import TABLE as SOURCES
+from vtdata.records.sources import SourceItem, read_sources
+from vtdata.records.tables import open_table
 
 log = logging.getLogger(__name__)
 
 PREVIEW = 20
 
-# Runs one item's fetch (`download_one`) and returns its ledger row: in this process by default,
-# or on another executor (vtdata.engine.download.RayDownloadEngine). The scheduler's threads call it.
-Engine = Callable[[SourceItem, Path, DownloadConfig, HostGate], LedgerEntry]
+# Runs one item's fetch (`download_one`) and returns its ledger row: in this process, or as a task
+# of a remote engine (`vtdata.download.remote.RemoteFetch`). The scheduler's threads call it.
+Fetch = Callable[[SourceItem, Path, DownloadConfig, HostGate], LedgerEntry]
 
 
 @dataclass
@@ -98,12 +103,14 @@ def download(
     The store gets a copy of the source table (`<store>/sources.parquet`), media under
     `media/`, and one ledger row per item. Items already ok are never fetched again; failed
     ones only with `config.retry_failed`. With `config.dry_run`, nothing is written or fetched.
-    `engine(item, store, config, gate)` runs `download_one` elsewhere (e.g.
-    `vtdata.engine.download.RayDownloadEngine`); by default the workers run it in this process.
+    With a remote `engine` (`vtdata.engine.ray.RayEngine`), every item's `download_one` runs as one of
+    its tasks; otherwise (None, or a local engine) the scheduler's threads run it in this process.
     """
     config = config or DownloadConfig()
     store = Path(store)
-    if not isinstance(sources, (str, Path)):
+    if isinstance(sources, (str, Path)):
+        open_table(sources, SOURCES)  # a wrong table fails here, before the store is touched
+    else:
         sources = list(sources)
     if config.dry_run:
         return _dry_run(sources, store, config)
@@ -119,7 +126,8 @@ def download(
             counts = PlanCounts()
             tasks = plan(_items(sources), priors, config, counts)
             summary = DownloadSummary(str(store), partials_removed=removed)
-            _Scheduler(store, config, ledger, summary, progress, expected.todo, engine).run(tasks)
+            fetch = RemoteFetch(engine) if engine is not None and engine.remote else _fetch_here
+            _Scheduler(store, config, ledger, summary, progress, expected.todo, fetch).run(tasks)
     summary.total, summary.planned = counts.total, counts.todo
     summary.skipped_ok, summary.skipped_failed = counts.skipped_ok, counts.skipped_failed
     summary.duplicates = counts.duplicates
@@ -138,7 +146,7 @@ def _ids(sources: str | Path | list[SourceItem]) -> Iterable[str]:
 
 def _dry_run(sources: str | Path | list[SourceItem], store: Path, config: DownloadConfig) -> DownloadSummary:
     priors: dict[str, Prior] = {}
-    if (store / "ledger.sqlite").exists():
+    if (store / LEDGER_NAME).exists():
         with Ledger(store, readonly=True) as ledger:
             priors = ledger.priors()
     counts = PlanCounts()
@@ -167,10 +175,10 @@ class _Scheduler:
         summary: DownloadSummary,
         progress: Callable[[ProgressUpdate], None] | None,
         total: int,
-        engine: Engine | None = None,
+        fetch: Fetch | None = None,
     ):
         self.store, self.config, self.ledger, self.summary = store, config, ledger, summary
-        self.fetch = engine or _fetch_here
+        self.fetch = fetch or _fetch_here
         self.progress, self.total = progress, total
         self.gate = HostGate(config.cooldown, config.max_cooldown, config.host_strikes)
         self.todo: queue.Queue = queue.Queue()

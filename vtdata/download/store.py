@@ -24,15 +24,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from vtdata.sources.ids import safe_id, shard_of
-from vtdata.sources.schema import ARROW_SCHEMA, SourceItem, read_sources, to_arrow
+from vtdata.records.ids import safe_id, shard_of
+from vtdata.records.names import DOWNLOAD_LOCK, MEDIA_DIR, PART_SUFFIX, SOURCES_NAME
+from vtdata.records.sources import ARROW_SCHEMA, SourceItem, read_sources, to_arrow
 
 log = logging.getLogger(__name__)
 
-SOURCES_NAME = "sources.parquet"
-MEDIA_DIR = "media"
-PART_SUFFIX = ".part"
-LOCK_NAME = ".download.lock"
 
 
 class StoreBusy(RuntimeError):
@@ -97,7 +94,7 @@ def sweep_partials(store: str | Path) -> int:
 @contextlib.contextmanager
 def store_lock(store: str | Path) -> Iterator[None]:
     """Exclusive lock on the store for one writing run; released by the OS even on `kill -9`."""
-    path = Path(store) / LOCK_NAME
+    path = Path(store) / DOWNLOAD_LOCK
     with open(path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

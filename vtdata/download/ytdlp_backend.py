@@ -22,9 +22,9 @@ from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
 from yt_dlp.utils import download_range_func
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.record import Reason
 from vtdata.download.retry import FetchError, http_status_error, parse_retry_after
 from vtdata.media.ffmpeg import ffmpeg_dir
+from vtdata.records.ledger import Reason
 
 log = logging.getLogger(__name__)
 

@@ -20,22 +20,14 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from vtdata.engine import require_ray
+from vtdata.engine import TaskError, require_ray
 
 log = logging.getLogger(__name__)
 
 REPORT_EVERY = 0.25  # s between a running task's progress reports
 POLL = 0.2  # s the driver waits for a finished task before it polls progress
-
-
-@dataclass
-class TaskError:
-    """The function raised on every try (or its worker died every time): the item is left undone."""
-
-    error: str  # Ray's message, with the remote traceback
 
 
 @contextlib.contextmanager
@@ -73,10 +65,21 @@ def ray_cluster(address: str | None = None, num_cpus: int | None = None) -> Iter
         ray.shutdown()
 
 
-class RayExecutor:
-    """Run functions as Ray tasks; needs a joined Ray (see `ray_cluster`) while it is used."""
+class RayEngine:
+    """Run functions as Ray tasks; needs a joined Ray (see `ray_cluster`) while it is used.
 
-    def __init__(self, num_cpus: float = 1.0, max_retries: int = 2, max_in_flight: int | None = None):
+    `threads` is the thread count each task should use for decoding (default: its CPUs, at least 1).
+    """
+
+    remote = True
+
+    def __init__(
+        self,
+        num_cpus: float = 1.0,
+        max_retries: int = 2,
+        max_in_flight: int | None = None,
+        threads: int | None = None,
+    ):
         if num_cpus <= 0:
             raise ValueError(f"num_cpus per task must be > 0, got {num_cpus}")
         if max_retries < 0:
@@ -85,6 +88,7 @@ class RayExecutor:
         self.num_cpus = num_cpus
         self.max_retries = max_retries
         self.max_in_flight = max_in_flight
+        self.threads = max(1, int(num_cpus)) if threads is None else threads
         options = {"num_cpus": num_cpus, "max_retries": max_retries, "retry_exceptions": True}
         self._item_task = self.ray.remote(**options)(_run_item)
         self._call_task = self.ray.remote(**options)(_call)

@@ -54,7 +54,7 @@ class VideoTextDataset(wds.DataPipeline):
     def __init__(
         self,
         urls: Urls | Sequence[Urls],
-        num_frames: int = 8,
+        num_frames: int = SamplingSpec.num_frames,
         sampling: str | SamplingSpec = "rand",
         size: int | tuple[int, int] | None = 224,
         train: bool = True,

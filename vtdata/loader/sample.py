@@ -17,9 +17,10 @@ import numpy as np
 import torch
 
 from vtdata.loader.augment import ClipTransform
-from vtdata.loader.decode import FrameBuffer, decode_clip, decode_frames
 from vtdata.loader.state import SharedState
 from vtdata.media.errors import CORRUPT, MediaError
+from vtdata.media.jpeg import FrameBuffer
+from vtdata.media.samples import decode_clip, decode_frames
 from vtdata.media.sampling import SamplingSpec, sample_times
 
 log = logging.getLogger("vtdata.loader")
@@ -91,7 +92,13 @@ class SampleDecoder:
             if stored is None and fps:
                 stored = float(meta.get("start", 0.0)) + np.arange(int(meta.get("num_frames") or 0)) / fps
             frames, indices, decoder = decode_clip(
-                sample["mp4"], choose, meta.get("num_frames"), fps, stored, self.decord_threads
+                sample["mp4"],
+                choose,
+                meta.get("num_frames"),
+                fps,
+                stored,
+                self.decord_threads,
+                label=f"sample {sample.get('__key__')} in {sample.get('__url__')}",
             )
         else:
             frames, indices = decode_frames(sample, stored, choose, meta.get("num_frames"), self.buffer)

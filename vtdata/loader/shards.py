@@ -19,10 +19,9 @@ import pyarrow.parquet as pq
 import webdataset as wds
 
 from vtdata.loader.state import SharedState, worker_info
+from vtdata.records.names import INDEX_NAME
 
 log = logging.getLogger("vtdata.loader")
-
-INDEX_NAME = "index.parquet"
 
 
 @dataclass(frozen=True)

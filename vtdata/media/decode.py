@@ -6,30 +6,17 @@ needs, clips sorted by start: it seeks to the keyframe before a clip, or keeps d
 clip is in the same GOP. Only the video stream is demuxed and decoded, so a broken audio stream does
 not matter.
 
-decord (0.6.0, unmaintained) is the fast path when it can be trusted, PyAV the fallback:
-- decord is used only for codecs its bundled FFmpeg decodes (not AV1), 8-bit pixel formats, MP4/MOV
-  and Matroska/WebM containers (from MPEG-TS it returns shifted frames while its count and times
-  look right), files with a single video stream (decord picks a stream by its own rule) and a
-  timestamped index, and closed GOPs only (after a seek into an open GOP, e.g. x265's default, it
-  returns frames shifted by a few); VP8/VP9 get one decoder thread (its frame threading fails on them);
-- after opening, decord's frame count and frame times must equal our verified index: decord
-  trusts the container's count and loops forever, or silently repeats the last frame, when asked
-  for frames that do not exist; requested indices are checked against the verified count;
-- every decord call runs in a daemon thread joined with a timeout. decord's PyPI wheel calls its
-  library through ctypes, which releases the GIL, so a hung call cannot block the caller: after
-  the timeout the clip is retried with PyAV and decord is disabled for the rest of the process (the
-  stuck thread cannot be killed; it is abandoned and an error is logged). A decord built with its
-  Cython FFI would hold the GIL, so then "auto" does not use decord at all;
-- any decord error sends that clip, and the rest of the file, to PyAV.
+decord (0.6.0, unmaintained) is the fast path when it can be trusted, PyAV the fallback: the guards
+that decide when decord may be used are in `decord_reader`. Any decord failure sends that clip, and
+the rest of the file, to PyAV, and the fallback is recorded (`decoders.record_fallback`).
 PyAV decoding checks the same per-clip deadline between frames.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
+import io
 import logging
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,23 +25,19 @@ from pathlib import Path
 import av
 import numpy as np
 
-from vtdata.media.errors import CORRUPT, EMPTY, ERROR, MediaError, classify_av_error
+from vtdata.media.decoders import DECODERS, record_fallback
+from vtdata.media.decord_reader import DecordFailed, DecordReader
+from vtdata.media.errors import CORRUPT, EMPTY, MediaError, classify_av_error
 from vtdata.media.frameindex import index_decoded, index_packets
 from vtdata.media.probe import MediaInfo, info_from_container, select_video_stream
-from vtdata.media.resize import ResizePlan, ResizeSpec, crop_frames, scale_frames
+from vtdata.media.pyav_reader import IndexMismatch, PyAVReader
+from vtdata.media.resize import ResizeSpec
 from vtdata.media.sampling import SamplingSpec, clip_rng, sample_times
 
 log = logging.getLogger(__name__)
 
-DECODERS = ("auto", "decord", "pyav")
-BATCH_BYTES = 256 << 20  # decoded frames one decord call may hold for upcoming clips
-DECORD_CODECS = frozenset({"h264", "hevc", "mpeg4", "mpeg2video", "mjpeg", "vp8", "vp9"})
-# decord returns WRONG frames from MPEG-TS with B-frames (shifted, then the last frame repeated) while its
-# frame count and times look right, so it only serves the containers it was tested on.
-DECORD_CONTAINERS = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm"})
-# decord's frame-threaded VPx decoding fails with EAGAIN ("Error sending packet"): one thread for those.
-DECORD_SINGLE_THREAD = frozenset({"vp8", "vp9"})
-_decord_disabled = threading.Event()  # set once a decord call has hung in this process
+VideoSource = str | Path | bytes
+"""A video file's path, or the whole file in memory (an mp4 read from a shard)."""
 
 
 @dataclass(frozen=True)
@@ -96,24 +79,17 @@ class ClipFailure:
     message: str
 
 
-class _DecordFailed(Exception):
-    """decord refused or failed; the caller falls back to PyAV."""
-
-
-class _IndexMismatch(Exception):
-    """The packet index promised frames the decoder never produced; re-index by decoding."""
-
-
 def extract_clips(
-    path: str | Path,
+    path: VideoSource,
     requests: Iterable[ClipRequest],
     *,
     decoder: str = "auto",
     timeout: float = 60.0,
     threads: int = 0,
+    label: str = "<in-memory video>",
 ) -> Iterator[ClipFrames | ClipFailure]:
-    """Decode the clips of one video; yields one `ClipFrames` or `ClipFailure` per request, never raises
-    for bad media.
+    """Decode the clips of one video (a file, or its bytes: `label` then names it in messages); yields
+    one `ClipFrames` or `ClipFailure` per request, never raises for bad media.
 
     Results come in decoding order: by first sampled frame, ties in request order (keys say which is
     which). `decoder`: "auto" (decord when trusted, else PyAV), "decord" (decord when it can open the
@@ -124,10 +100,11 @@ def extract_clips(
         raise ValueError(f"decoder {decoder!r} is not one of {DECODERS}")
     requests = list(requests)
     try:
-        source = _Source(Path(path), threads)
+        source = _Source(path, threads, label)
     except Exception as exc:  # noqa: BLE001 - any open/index failure fails every clip of this file
         reason = classify_av_error(exc)
-        message = exc.message if isinstance(exc, MediaError) else f"{path}: cannot open: {exc}"
+        name = label if isinstance(path, bytes) else path
+        message = exc.message if isinstance(exc, MediaError) else f"{name}: cannot open: {exc}"
         for req in requests:
             yield ClipFailure(req.key, reason, message)
         return
@@ -138,8 +115,9 @@ def extract_clips(
 class _Source:
     """One open video: PyAV container, chosen stream, verified frame index, readers."""
 
-    def __init__(self, path: Path, threads: int):
-        self.path = path
+    def __init__(self, source: VideoSource, threads: int, label: str = "<in-memory video>"):
+        self.data = source if isinstance(source, bytes) else None
+        self.path = Path(label) if self.data is not None else Path(source)
         self.threads = threads
         self.container = None
         self._open()
@@ -153,16 +131,20 @@ class _Source:
             self._rewind()
         self.index = index
         self.info = self._info()
-        self.pyav = _PyAVReader(self)
-        self.decord: _DecordReader | None = None
+        self.pyav = PyAVReader(self)
+        self.decord: DecordReader | None = None
 
     def _open(self) -> None:
         if self.container is not None:
             self.container.close()
-        self.container = av.open(str(self.path), metadata_errors="ignore")
+        self.container = av.open(self.input(), metadata_errors="ignore")
         self.stream = select_video_stream(self.container, self.path)
         self.stream.thread_type = "AUTO"
         self.stream.codec_context.thread_count = self.threads
+
+    def input(self) -> str | io.BytesIO:
+        """What a decoder opens: the file's path, or a fresh stream over its bytes."""
+        return io.BytesIO(self.data) if self.data is not None else str(self.path)
 
     def _rewind(self) -> None:
         """Back to the first packet: seek when the format allows, else reopen (raw streams)."""
@@ -183,7 +165,7 @@ class _Source:
         self.index = index_decoded(self.container, self.stream, self.origin, _fps(self.stream))
         self._rewind()
         self.info = dataclasses.replace(self.info, num_frames=len(self.index))
-        self.pyav = _PyAVReader(self)
+        self.pyav = PyAVReader(self)
 
     def __enter__(self) -> _Source:
         return self
@@ -227,7 +209,7 @@ class _Source:
         plans = [self.plan(r) for r in requests]
         order = sorted(range(len(requests)), key=lambda i: (_first(plans[i]), i))
         if decoder != "pyav":
-            self.decord = _DecordReader.open(self, requests, strict=decoder == "auto")
+            self.decord = DecordReader.open(self, requests, strict=decoder == "auto")
             if self.decord is not None:
                 self.decord.schedule([np.unique(plans[i]) for i in order if isinstance(plans[i], np.ndarray)])
         done: set[int] = set()
@@ -238,7 +220,7 @@ class _Source:
                         yield self._one(requests[i], plans[i], timeout)
                         done.add(i)
                 return
-            except _IndexMismatch:
+            except IndexMismatch:
                 # only raised while the index comes from packets; after this it comes from decoding
                 log.warning("%s: packet index disagrees with the decoder; re-indexing by decoding", self.path)
                 self.reindex_by_decoding()
@@ -257,12 +239,12 @@ class _Source:
             try:
                 frames = self.decord.read(wanted, resize, timeout)
                 return self._result(req, plan, wanted, frames, "decord")
-            except _DecordFailed as exc:
-                log.warning("%s: decord failed (%s); PyAV serves the rest of this file", self.path, exc)
+            except DecordFailed as exc:
+                record_fallback(str(self.path), "pyav", "decord", f"{exc}; PyAV serves the rest of this file")
                 self.decord = None
         try:
             frames = self.pyav.read(wanted, resize, time.monotonic() + timeout)
-        except _IndexMismatch:
+        except IndexMismatch:
             if self.index.source == "packets":
                 raise
             return ClipFailure(req.key, CORRUPT, f"{self.path}: frames of clip {req.key} cannot be decoded")
@@ -278,257 +260,6 @@ class _Source:
         return ClipFrames(
             req.key, np.ascontiguousarray(out), self.index.times[plan], plan, decoder, self.info
         )
-
-
-class _PyAVReader:
-    """Sequential PyAV decoding with seeks between clips; remembers where the decoder is."""
-
-    def __init__(self, source: _Source):
-        self.src = source
-        index = source.index
-        self.pts_to_idx = {int(p): i for i, p in enumerate(index.pts)} if index.pts is not None else None
-        self.pos = -1  # index of the last frame decoded; -1: at the start of the file
-        self.frames: Iterator | None = None
-        self.recent: dict[int, np.ndarray] = {}  # the last clip's converted frames, by index
-        self.recent_plan: ResizePlan | None = None
-
-    def _decoded(self) -> Iterator:
-        """Decoded frames from the current position; broken packets are skipped, not fatal."""
-        for packet in self.src.container.demux(self.src.stream):
-            try:
-                yield from packet.decode()
-            except av.error.InvalidDataError:
-                log.debug("%s: skipped an undecodable packet at pts %s", self.src.path, packet.pts)
-
-    def _restart(self) -> None:
-        """Decode from the first packet again (exact in every format, unlike a seek)."""
-        self.src._rewind()
-        self.frames = self._decoded()
-        self.pos = -1
-
-    def _position(self, first: int) -> bool:
-        """Get ready to decode frame `first`; True when a timestamp seek was made (it may land late)."""
-        index = self.src.index
-        if not index.seekable:
-            if self.frames is None or self.pos >= first:
-                self._restart()
-            return False
-        key = index.keyframe_at_or_before(first)
-        if self.frames is not None and self.pos < first and key <= self.pos + 1:
-            return False  # the next clip is in the GOP being decoded: keep going
-        if key == 0:
-            self._restart()
-            return False
-        self.src.container.seek(int(index.pts[key]), backward=True, any_frame=False, stream=self.src.stream)
-        self.frames = self._decoded()
-        self.pos = -1
-        return True
-
-    def read(self, wanted: np.ndarray, resize: ResizePlan | None, deadline: float) -> np.ndarray:
-        """RGB frames for the sorted unique frame indices `wanted`.
-
-        Frames the previous clip already converted (overlapping windows) are reused, not decoded again.
-        """
-        reuse = self.recent if self.recent_plan == resize else {}
-        out: list[np.ndarray | None] = [reuse.get(int(w)) for w in wanted]
-        missing = [int(w) for w, frame in zip(wanted, out, strict=True) if frame is None]
-        if missing:
-            self._decode_into(out, wanted, missing, resize, deadline)
-        self.recent = {int(w): frame for w, frame in zip(wanted, out, strict=True)}
-        self.recent_plan = resize
-        return np.stack(out)
-
-    def _decode_into(
-        self, out: list, wanted: np.ndarray, missing: list[int], resize: ResizePlan | None, deadline: float
-    ) -> None:
-        first, last = missing[0], missing[-1]
-        sought = self._position(first)
-        want = {int(w): k for k, w in enumerate(wanted) if out[k] is None}
-        found = 0
-        while found < len(want):
-            frame = next(self.frames, None)
-            if frame is None:
-                if sought:  # the seek led nowhere (e.g. MPEG-TS at its first keyframe): decode from the top
-                    sought = False
-                    self._restart()
-                    continue
-                break
-            if time.monotonic() > deadline:
-                self.frames = None
-                raise MediaError(ERROR, f"{self.src.path}: decoding exceeded the time limit")
-            i = self._frame_index(frame)
-            if i is None:
-                continue
-            if sought:
-                sought = False
-                if i > first:  # the seek landed after the frame we need: decode from the top
-                    self._restart()
-                    continue
-            self.pos = i
-            k = want.get(i)
-            if k is not None and out[k] is None:
-                out[k] = _to_rgb(frame, resize)
-                found += 1
-            if i >= last:
-                break
-        if found < len(want):
-            self.frames = None
-            raise _IndexMismatch(f"{len(want) - found} of {len(wanted)} frames not produced")
-
-    def _frame_index(self, frame) -> int | None:
-        if self.pts_to_idx is None:
-            return self.pos + 1
-        return self.pts_to_idx.get(frame.pts) if frame.pts is not None else None
-
-
-def _to_rgb(frame: av.VideoFrame, resize: ResizePlan | None) -> np.ndarray:
-    """RGB uint8; scaling happens inside swscale's conversion (bicubic, like ffmpeg's scale filter)."""
-    if resize is None or (resize.scale_w, resize.scale_h) == (frame.width, frame.height):
-        rgb = frame.to_ndarray(format="rgb24")
-    else:
-        rgb = frame.to_ndarray(
-            format="rgb24", width=resize.scale_w, height=resize.scale_h, interpolation="BICUBIC"
-        )
-    return crop_frames(rgb, resize) if resize is not None else rgb
-
-
-class _DecordReader:
-    """decord behind the guards listed in the module docstring."""
-
-    def __init__(self, vr, source: _Source, size: tuple[int, int] | None):
-        self.vr = vr
-        self.src = source
-        self.size = size  # (w, h) decord scales to, or None for the source size
-        self.schedule([])
-
-    @classmethod
-    def open(cls, source: _Source, requests: list[ClipRequest], strict: bool) -> _DecordReader | None:
-        info, index = source.info, source.index
-        if _decord_disabled.is_set() or (strict and not _decord_releases_gil()):
-            return None
-        refusal = None
-        if info.codec not in DECORD_CODECS:
-            refusal = f"codec {info.codec}"
-        elif info.container not in DECORD_CONTAINERS:
-            refusal = f"container {info.container}"
-        elif info.bit_depth != 8:
-            refusal = f"{info.bit_depth}-bit {info.pix_fmt}"
-        elif info.n_video_streams > 1:
-            refusal = f"{info.n_video_streams} video streams"
-        elif not index.seekable or len(index) == 0:
-            refusal = "no frame timestamps"
-        elif index.open_gop:
-            refusal = "open GOPs"
-        if refusal and strict:
-            log.debug("%s: PyAV, not decord: %s", source.path, refusal)
-            return None
-        try:
-            import decord
-        except ImportError:
-            return None
-        sizes = {
-            (p.scale_w, p.scale_h) for p in (r.size.plan(info.width, info.height) for r in requests if r.size)
-        }
-        size = sizes.pop() if len(sizes) == 1 and all(r.size for r in requests) else None
-        if size == (info.width, info.height):
-            size = None
-        kwargs = {"width": size[0], "height": size[1]} if size else {}
-        threads = 1 if info.codec in DECORD_SINGLE_THREAD else source.threads
-        try:
-            vr = _bounded(
-                lambda: decord.VideoReader(
-                    str(source.path), ctx=decord.cpu(0), num_threads=threads, **kwargs
-                ),
-                timeout=30.0,
-            )
-            n = len(vr)
-            if n != len(index):
-                raise _DecordFailed(f"decord counts {n} frames, the stream has {len(index)}")
-            stamps = _bounded(lambda: vr.get_frame_timestamp(np.arange(n))[:, 0], timeout=30.0)
-            ours = index.times - index.times[0]
-            if not np.allclose(stamps - stamps[0], ours, atol=2e-3):
-                raise _DecordFailed("decord's frame times disagree with the stream's")
-        except Exception as exc:  # noqa: BLE001 - decord raises its own error types
-            log.debug("%s: decord cannot serve it: %s", source.path, exc)
-            return None
-        return cls(vr, source, size)
-
-    def schedule(self, upcoming: list[np.ndarray]) -> None:
-        """Announce every clip's frames, in decoding order, so that `read` can fetch several clips in one
-        `get_batch` (each call seeks afresh: one call for three dense clips costs 20% less than three)."""
-        self.queue = list(upcoming)
-        self.cache: dict[int, np.ndarray] = {}
-
-    def read(self, wanted: np.ndarray, resize: ResizePlan | None, timeout: float) -> np.ndarray:
-        """Frames for the sorted unique indices `wanted`, scaled and cropped by `resize`."""
-        if int(wanted[-1]) >= len(self.src.index):
-            raise _DecordFailed(f"frame {int(wanted[-1])} is past the verified count {len(self.src.index)}")
-        if self.queue and np.array_equal(self.queue[0], wanted):
-            self.queue.pop(0)
-        missing = [int(i) for i in wanted if int(i) not in self.cache]
-        if missing:
-            self._fetch(missing, timeout)
-        frames = np.stack([self.cache[int(i)] for i in wanted])
-        still_needed = {int(i) for upcoming in self.queue for i in upcoming}
-        self.cache = {i: f for i, f in self.cache.items() if i in still_needed}
-        if resize is None:
-            return frames
-        if self.size != (resize.scale_w, resize.scale_h):
-            frames = scale_frames(frames, resize.scale_w, resize.scale_h)
-        return crop_frames(frames, resize)
-
-    def _fetch(self, missing: list[int], timeout: float) -> None:
-        """Decode `missing` plus the next clips' frames, up to BATCH_BYTES of decoded frames."""
-        w, h = self.size or (self.src.info.width, self.src.info.height)
-        budget = max(len(missing), BATCH_BYTES // (w * h * 3))
-        batch, clips = set(missing), 1
-        for upcoming in self.queue:
-            extra = {int(i) for i in upcoming} - batch - self.cache.keys()
-            if len(batch) + len(extra) > budget:
-                break
-            batch |= extra
-            clips += 1
-        indices = sorted(batch)
-        try:
-            frames = _bounded(lambda: self.vr.get_batch(indices).asnumpy(), timeout=timeout * clips)
-        except Exception as exc:  # noqa: BLE001 - decord raises its own error types
-            raise _DecordFailed(str(exc)) from exc
-        self.cache.update(zip(indices, frames, strict=True))
-
-
-@functools.cache
-def _decord_releases_gil() -> bool:
-    """True when decord calls through ctypes (its PyPI wheel), so `_bounded` can time it out."""
-    try:
-        from decord._ffi import function
-    except ImportError:
-        return False
-    return function._FunctionBase.__module__.startswith("decord._ffi._ctypes")
-
-
-def _bounded(fn, timeout: float):
-    """Run `fn` in a daemon thread; raise TimeoutError (and disable decord) if it does not return in time."""
-    result: dict = {}
-
-    def target() -> None:
-        try:
-            result["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            result["error"] = exc
-
-    thread = threading.Thread(target=target, name="vtdata-decord", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        _decord_disabled.set()
-        log.error(
-            "decord did not return within %.0fs; it is disabled in this process (its thread is abandoned)",
-            timeout,
-        )
-        raise TimeoutError(f"decord call exceeded {timeout:.0f}s")
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
 
 
 def _first(plan) -> float:

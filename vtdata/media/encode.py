@@ -15,10 +15,14 @@ private temporary directory and we read the bytes back; nothing else touches the
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import subprocess
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from vtdata.media.errors import CORRUPT, EMPTY, ERROR, MediaError
 from vtdata.media.ffmpeg import FFmpegError, run_ffmpeg
@@ -119,6 +123,40 @@ def encode_clip(
     return data
 
 
+def encode_frames(
+    path: Path, frames: np.ndarray, fps: int, *, gop: int, crf: int = 23, audio: bool = False
+) -> None:
+    """Encode RGB frames [N, H, W, 3] into an MP4 at `path`, atomically: H.264 (yuv420p, a keyframe every
+    `gop` frames, B-frames on), moov first, silent AAC if `audio`. Single-threaded and bit-exact, so the
+    same frames give the same bytes from the same ffmpeg. Raises `FFmpegError`."""
+    n, h, w, _ = frames.shape
+    tmp = path.with_name(f".{path.name}.tmp")
+    args = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0"]
+    if audio:
+        args += ["-f", "lavfi", "-t", f"{n / fps:.6f}", "-i", "anullsrc=r=16000:cl=mono"]
+        args += ["-map", "0:v", "-map", "1:a", "-c:a", "aac", "-b:a", "24k", "-flags:a", "+bitexact"]
+    args += [
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
+        "-g", str(gop), "-keyint_min", str(gop), "-threads", "1",
+        "-flags:v", "+bitexact", "-fflags", "+bitexact", "-map_metadata", "-1",
+        "-movflags", "+faststart", "-f", "mp4", "-y", str(tmp),
+    ]  # fmt: skip
+    try:
+        run_ffmpeg(args, input=np.ascontiguousarray(frames).tobytes(), timeout=120)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def count_video_frames(data: bytes) -> int:
+    """Frames (non-empty video packets) of an in-memory video, by demuxing its first video stream."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        return sum(1 for p in container.demux(stream) if p.size)
+
+
 def _run(args: list[str], timeout: float | None, path: str | Path) -> None:
     try:
         run_ffmpeg(args, timeout=timeout)
@@ -132,8 +170,6 @@ def _run(args: list[str], timeout: float | None, path: str | Path) -> None:
 
 
 def _has_video_frames(data: bytes) -> bool:
-    import io
-
     import av
 
     if not data:

@@ -6,8 +6,9 @@ CORRUPT = "corrupt"  # the container or the stream cannot be read (truncated, ga
 UNSUPPORTED = "unsupported"  # readable, but no decoder / no video stream / a format we refuse
 EMPTY = "empty"  # the file is fine but holds no frame in the requested range
 ERROR = "error"  # anything else (a timeout, an ffmpeg failure); the message says what
+TOO_LARGE = "too_large"  # an image over the decompression-bomb limit (when verifying a download)
 
-REASONS = (CORRUPT, UNSUPPORTED, EMPTY, ERROR)
+REASONS = (CORRUPT, UNSUPPORTED, EMPTY, ERROR, TOO_LARGE)
 
 
 class MediaError(Exception):

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import av
 import numpy as np
 
+from vtdata.media.probe import MediaInfo, info_from_container, select_video_stream
+
 
 @dataclass(frozen=True)
 class FrameIndex:
@@ -145,3 +147,12 @@ def _idr_detector(stream: av.video.stream.VideoStream):
         return False
 
     return is_idr
+
+
+def index_file(path: str) -> tuple[MediaInfo, FrameIndex | None]:
+    """Probe facts and every frame's presentation time of a file's chosen video stream (demuxed, not
+    decoded); the index is None when the stream has no timestamps."""
+    with av.open(path, metadata_errors="ignore") as container:
+        stream = select_video_stream(container, path)
+        info = info_from_container(container, stream, path, scan=False)
+        return info, index_packets(container, stream, info.start_time)

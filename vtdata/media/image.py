@@ -10,6 +10,7 @@ large photos CC3M links to.
 from __future__ import annotations
 
 import io
+import os
 import warnings
 from pathlib import Path
 
@@ -59,3 +60,46 @@ def _to_rgb(img: Image.Image) -> np.ndarray:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(white, rgba)
     return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+
+
+def image_header(path: str | Path) -> tuple[int, int, str]:
+    """(width, height, format in lower case) read from the header, without decoding the pixels."""
+    with Image.open(path) as img:
+        return img.width, img.height, (img.format or "").lower()
+
+
+def shrink_image(src: str | Path, dest: str | Path, short_side: int, quality: int = 95) -> tuple[int, int]:
+    """Write `src` to `dest` as RGB JPEG with its short side at most `short_side`; returns (w, h).
+
+    EXIF orientation is applied first so the stored pixels are upright; images already small
+    enough are re-encoded but never upscaled (as img2dataset does on download).
+    """
+    with Image.open(src) as img:
+        img = ImageOps.exif_transpose(img).convert("RGB")
+        scale = short_side / min(img.size)
+        if scale < 1:
+            size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+            img = img.resize(size, Image.Resampling.LANCZOS)
+        img.save(dest, format="JPEG", quality=quality)
+        return img.size
+
+
+def save_image(path: Path, pixels: np.ndarray, *, exif_orientation: int | None = None) -> None:
+    """Write RGB `pixels` atomically as JPEG (quality 90) or PNG by suffix. With orientation 6 the
+    pixels are stored turned a quarter left and tagged so that an EXIF-aware reader shows `pixels`
+    (as phones write photos)."""
+    image = Image.fromarray(pixels, "RGB")
+    buf = io.BytesIO()
+    if path.suffix.lower() == ".png":
+        image.save(buf, format="PNG")
+    else:
+        exif = Image.Exif()
+        if exif_orientation == 6:
+            image = image.transpose(Image.Transpose.ROTATE_90)
+            exif[0x0112] = 6
+        elif exif_orientation is not None:
+            raise ValueError(f"only EXIF orientation 6 is generated, got {exif_orientation}")
+        image.save(buf, format="JPEG", quality=90, exif=exif.tobytes())
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(buf.getvalue())
+    os.replace(tmp, path)

@@ -6,7 +6,6 @@ this reads the tar named by `index.parquet` directly, so it works on any vtdata 
 
 from __future__ import annotations
 
-import io
 import json
 import tarfile
 from dataclasses import dataclass, field
@@ -14,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-from PIL import Image, ImageDraw
 
-from vtdata.shard.outputs import INDEX_NAME
+from vtdata.media.jpeg import decode_image_pil
+from vtdata.media.samples import decode_all_frames
+from vtdata.media.sheet import Sheet, frame_sheet
+from vtdata.records.names import INDEX_NAME
 
 
 @dataclass
@@ -59,36 +60,17 @@ def read_sample(shards: str | Path, key: str) -> ShardSample:
             elif ext == "txt":
                 sample.text = data.decode("utf-8")
             elif ext.endswith(".jpg"):
-                frames.append((ext, np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))))
+                frames.append((ext, decode_image_pil(data)))
             elif ext == "mp4":
-                frames.extend((f"{i:03d}", f) for i, f in enumerate(_mp4_frames(data)))
+                frames.extend((f"{i:03d}", f) for i, f in enumerate(decode_all_frames(data)))
     sample.frames = [f for _, f in sorted(frames, key=lambda item: item[0])]
     return sample
 
 
-def _mp4_frames(data: bytes) -> list[np.ndarray]:
-    import av
-
-    with av.open(io.BytesIO(data)) as container:
-        return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
-
-
-def contact_sheet(sample: ShardSample, columns: int = 8, max_frames: int = 32) -> Image.Image:
-    """Frames in a grid, each labelled with its source time, the caption underneath."""
-    frames = sample.frames[:max_frames]
-    if not frames:
+def contact_sheet(sample: ShardSample, columns: int = 8, max_frames: int = 32) -> Sheet:
+    """The sample's frames in a grid, each labelled with its source time, the caption underneath."""
+    if not sample.frames:
         raise ValueError(f"sample {sample.key} in {sample.shard} has no frames")
     times = sample.meta.get("frame_times") or []
-    h, w = frames[0].shape[:2]
-    cols = min(columns, len(frames))
-    rows = -(-len(frames) // cols)
-    label = 12
-    sheet = Image.new("RGB", (cols * w, rows * (h + label) + 2 * label), "white")
-    draw = ImageDraw.Draw(sheet)
-    for i, frame in enumerate(frames):
-        x, y = (i % cols) * w, (i // cols) * (h + label)
-        sheet.paste(Image.fromarray(frame).resize((w, h)), (x, y + label))
-        stamp = f"{times[i]:.2f}s" if i < len(times) else f"#{i}"
-        draw.text((x + 2, y), stamp, fill="black")
-    draw.text((2, rows * (h + label) + 2), f"{sample.key}: {sample.text}"[: 8 * cols * w // 50], fill="black")
-    return sheet
+    labels = [f"{times[i]:.2f}s" if i < len(times) else f"#{i}" for i in range(len(sample.frames))]
+    return frame_sheet(sample.frames[:max_frames], labels, f"{sample.key}: {sample.text}", columns)

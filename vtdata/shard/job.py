@@ -12,14 +12,14 @@ import json
 import time
 from collections.abc import Callable
 
-from vtdata.config import PipelineConfig
 from vtdata.engine import storage
 from vtdata.engine.storage import Location
-from vtdata.shard.records import Failure, IndexRow, ShardJob, ShardResult
-from vtdata.shard.stores import task_samples
+from vtdata.records.names import DONE_DIR
+from vtdata.records.shards import Failure, IndexRow
+from vtdata.shard.config import PipelineConfig
+from vtdata.shard.records import ShardJob, ShardResult
+from vtdata.shard.samples import task_samples
 from vtdata.shard.tarwriter import ShardWriter
-
-DONE_DIR = "_done"
 
 
 def done_path(out_dir: Location, name: str) -> Location:
@@ -75,6 +75,13 @@ def run_shard_job(
     result = ShardResult(job.name, job.split, job.digest, tars, rows, failures, time.monotonic() - started)
     write_done(out, result)
     return result
+
+
+def run_job(
+    job: ShardJob, progress: Callable[[int], None] | None, config: PipelineConfig, threads: int
+) -> ShardResult:
+    """`run_shard_job` in the argument order of `Engine.map_unordered` (item, report, *shared)."""
+    return run_shard_job(job, config, progress, threads)
 
 
 def clear_job(out_dir: Location, name: str) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from vtdata.sources.schema import DATASETS, MEDIA
+from vtdata.records.names import SOURCES_NAME
+from vtdata.records.sources import DATASETS, MEDIA
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def refs_from_store(store: str | Path, ids: Iterable[str] | None = None) -> dict
 
     store = Path(store)
     wanted = set(ids) if ids is not None else None
-    kinds = _kinds(store / "sources.parquet", wanted)
+    kinds = _kinds(store / SOURCES_NAME, wanted)
     refs: dict[str, MediaRef] = {}
     with Ledger(store, readonly=True) as ledger:
         for entry in ledger.entries(status=None):

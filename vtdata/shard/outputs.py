@@ -8,42 +8,22 @@ depends on time or on the machine's load (job wall times stay in `_done/`).
 from __future__ import annotations
 
 import json
-import platform
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
-from importlib import metadata
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from vtdata.config import PipelineConfig
 from vtdata.engine import storage
 from vtdata.engine.storage import Location
-from vtdata.shard.records import SCHEMA_VERSION, ShardResult
-
-INDEX_NAME = "index.parquet"
-STATS_NAME = "stats.json"
-DATASET_NAME = "dataset.json"
+from vtdata.media.versions import library_versions
+from vtdata.records.names import DATASET_NAME, INDEX_NAME, STATS_NAME
+from vtdata.records.shards import INDEX_SCHEMA, SCHEMA_VERSION
+from vtdata.shard.config import PipelineConfig
+from vtdata.shard.records import ShardResult
 
 MAX_FAILURES_PER_REASON = 1000  # stats.json lists this many per reason; index.parquet has them all
-
-INDEX_SCHEMA = pa.schema(
-    [
-        ("clip_id", pa.string()),
-        ("id", pa.string()),
-        ("shard", pa.string()),
-        ("split", pa.string()),
-        ("store", pa.string()),
-        ("media", pa.string()),
-        ("num_frames", pa.int32()),
-        ("bytes", pa.int64()),
-        ("start", pa.float64()),
-        ("end", pa.float64()),
-        ("reason", pa.string()),
-    ],
-    metadata={"vtdata.table": "shard_index", "vtdata.schema_version": str(SCHEMA_VERSION)},
-)
 
 
 def write_outputs(
@@ -125,40 +105,24 @@ def dataset_record(config: PipelineConfig, results: Sequence[ShardResult], plan_
     }
 
 
-def library_versions() -> dict:
-    """Versions of everything that shapes the bytes of a shard (decoders, encoders, JPEG, tar)."""
-    import av
-
-    versions = {"python": platform.python_version()}
-    dists = (
-        "vtdata",
-        "numpy",
-        "av",
-        "decord",
-        "Pillow",
-        "simplejpeg",
-        "webdataset",
-        "pyarrow",
-        "imageio-ffmpeg",
-    )
-    for dist in dists:
-        try:
-            versions[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            versions[dist] = None
-    versions["pyav_ffmpeg"] = {k: ".".join(map(str, v)) for k, v in sorted(av.library_versions.items())}
-    versions["ffmpeg"] = _ffmpeg_version()
-    return versions
-
-
-def _ffmpeg_version() -> str | None:
-    from vtdata.media.ffmpeg import FFmpegError, run_ffmpeg
-
+def read_stats(out_dir: Location) -> dict:
+    """The `stats.json` of a shard folder; ValueError naming the file when it is missing, not JSON, or
+    of a newer schema than this vtdata reads."""
+    path = storage.join(out_dir, STATS_NAME)
     try:
-        first = run_ffmpeg(["-version"], timeout=30).decode("utf-8", "replace").splitlines()[0]
-    except (FFmpegError, OSError, IndexError):
-        return None
-    return first.removeprefix("ffmpeg version ").split(" Copyright")[0]
+        stats = json.loads(storage.read_bytes(path))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file; is {out_dir} a shard folder?") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc}); rerun `vtdata shard` to rewrite it") from None
+    version = stats.get("schema_version") if isinstance(stats, dict) else None
+    if not isinstance(version, int) or "total" not in stats:
+        raise ValueError(f"{path}: not a vtdata stats.json (no schema_version and total)")
+    if version > SCHEMA_VERSION:
+        raise ValueError(
+            f"{path}: schema_version {version}; this vtdata reads up to {SCHEMA_VERSION}: upgrade vtdata"
+        )
+    return stats
 
 
 def _write_json(path: Location, data: dict) -> None:

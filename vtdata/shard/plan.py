@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from itertools import groupby
 from pathlib import Path
 
-from vtdata.align.schema import Clip
-from vtdata.config import PipelineConfig
+from vtdata.records.clips import Clip
+from vtdata.shard.config import PipelineConfig
 from vtdata.shard.media import MediaRef, unknown_ref
 from vtdata.shard.records import ClipRow, ShardJob, VideoTask
 

@@ -1,4 +1,5 @@
-"""The records that cross the shard stage: the plan's jobs, their results, and the index rows.
+"""The shard stage's units of work: the plan's jobs and their results (the index rows they hold
+are `vtdata.records.shards`).
 
 Everything here is a plain picklable dataclass, so a shard job can be shipped to a local process
 or a Ray task as is, and its result comes back (and is stored in `_done/`) as JSON.
@@ -9,11 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
-
-# Failure reasons of the shard stage, beside the media reasons (vtdata.media.errors.REASONS:
-# corrupt, unsupported, empty, error).
-MISSING_MEDIA = "missing_media"  # the id has no ok download (not in the ledger, failed, file gone)
+from vtdata.records.shards import Failure, IndexRow
 
 
 @dataclass(frozen=True)
@@ -62,33 +59,6 @@ class ShardJob:
     @property
     def num_clips(self) -> int:
         return sum(len(v.clips) for v in self.videos)
-
-
-@dataclass
-class IndexRow:
-    """One row of `index.parquet`: a written sample, or a failed clip (`shard` None, `reason` set)."""
-
-    clip_id: str
-    id: str
-    shard: str | None
-    split: str
-    store: str
-    media: str
-    num_frames: int
-    bytes: int
-    start: float
-    end: float
-    reason: str | None = None
-
-
-@dataclass
-class Failure:
-    """A clip that produced no sample, with a failure reason and a message that says where and why."""
-
-    clip_id: str
-    id: str
-    reason: str
-    message: str
 
 
 @dataclass

@@ -12,8 +12,10 @@ fsspec. Object stores have no locks, so nothing stops two runs writing one URL: 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -21,19 +23,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtdata.align.schema import Clip, read_clips
-from vtdata.config import PipelineConfig
-from vtdata.engine import storage
+from vtdata.engine import Engine, TaskError, storage
+from vtdata.engine.local import LocalEngine
 from vtdata.engine.storage import Location
-from vtdata.shard.job import DONE_DIR, read_done
-from vtdata.shard.local import Engine, JobError, LocalEngine
+from vtdata.records.clips import Clip, read_clips
+from vtdata.records.names import DATASET_NAME, DONE_DIR, INDEX_NAME, PLAN_NAME, SHARD_LOCK, STATS_NAME
+from vtdata.shard.config import PipelineConfig
+from vtdata.shard.job import read_done, run_job
 from vtdata.shard.media import MediaRef
-from vtdata.shard.outputs import DATASET_NAME, INDEX_NAME, STATS_NAME, write_outputs
+from vtdata.shard.outputs import write_outputs
 from vtdata.shard.plan import plan_digest, plan_shards
 from vtdata.shard.records import ShardJob, ShardResult
 
-PLAN_NAME = "plan.json"
-LOCK_NAME = ".shard.lock"
 _OUR_TAR = re.compile(r"^[A-Za-z0-9_-]+-\d{6}(_\d+)?\.tar$")
 
 
@@ -75,10 +76,11 @@ def shard(
 ) -> ShardSummary:
     """Shard `clips` (a clips.parquet or Clip records) into `out_dir`, resuming an earlier run.
 
-    `refs` maps item id -> `MediaRef` (see `vtdata.shard.media`). `engine` defaults to
-    `LocalEngine(1)`. `on_plan(total_clips, clips_already_done)` is called once the plan is known
-    (for a progress bar), `progress(n)` as clips finish. Raises `ShardError` when jobs raised; the
-    finished ones stay done and a rerun picks up the rest.
+    `refs` maps item id -> `MediaRef` (see `vtdata.shard.media`). `engine` (a `vtdata.engine` engine)
+    defaults to `LocalEngine(1)`; its `threads` is the decoder thread count of each job.
+    `on_plan(total_clips, clips_already_done)` is called once the plan is known (for a progress
+    bar), `progress(n)` as clips finish. Raises `ShardError` when jobs raised; the finished ones
+    stay done and a rerun picks up the rest.
     """
     started = time.monotonic()
     out = out_dir if storage.is_url(out_dir) else Path(out_dir)
@@ -102,19 +104,22 @@ def shard(
                 pending.append(job)
         if on_plan is not None:
             on_plan(sum(j.num_clips for j in jobs), sum(j.num_clips for j in jobs if j.name in results))
-        errors: list[JobError] = []
+        errors: list[tuple[str, str]] = []
         written = 0
-        for outcome in engine(pending, config, progress or (lambda n: None)):
-            if isinstance(outcome, JobError):
-                errors.append(outcome)
+        if engine.remote:
+            pending = [absolute(job) for job in pending]
+        outcomes = engine.map_unordered(run_job, pending, config, engine.threads, progress=progress)
+        for job, outcome in outcomes:
+            if isinstance(outcome, TaskError):
+                errors.append((job.name, outcome.error))
             else:
                 results[outcome.name] = outcome
                 written += sum(outcome.tars.values())
         if errors:
-            names = ", ".join(e.name for e in errors[:5])
+            names = ", ".join(name for name, _ in errors[:5])
             raise ShardError(
                 f"{len(errors)} shard job(s) raised ({names}); the others are done, a rerun retries these. "
-                f"First error:\n{errors[0].error}"
+                f"First error:\n{errors[0][1]}"
             )
         ordered = [results[job.name] for job in jobs]
         stats = write_outputs(out, ordered, config, digest)
@@ -127,6 +132,16 @@ def shard(
         clips_run=sum(j.num_clips for j in pending),
         bytes_run=written,
     )
+
+
+def absolute(job: ShardJob) -> ShardJob:
+    """`job` with absolute paths: a worker on another node does not share the driver's working
+    directory. Paths are not part of a job's digest, so the output does not change."""
+    out_dir = job.out_dir if storage.is_url(job.out_dir) else os.path.abspath(job.out_dir)
+    videos = tuple(
+        dataclasses.replace(v, path=os.path.abspath(v.path)) if v.path is not None else v for v in job.videos
+    )
+    return dataclasses.replace(job, out_dir=out_dir, videos=videos)
 
 
 def clear_output(out: Location) -> None:
@@ -166,7 +181,7 @@ def _locked(out: Location) -> Iterator[None]:
     if storage.is_url(out):  # no locks on object stores (see the module docstring)
         yield
         return
-    with open(out / LOCK_NAME, "a+") as handle:
+    with open(out / SHARD_LOCK, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from vtdata.sources.ids import id_from_url
+from vtdata.records.ids import id_from_url
+from vtdata.records.sources import SourceItem
 from vtdata.sources.inputs import PathLike, expand_paths, is_http_url, open_text
 from vtdata.sources.recipe import AUTO_SPLIT, Located, Selection, file_split, run
 from vtdata.sources.report import BAD_ROW, BAD_URL, MISSING_CAPTION, MISSING_URL, SkipReport, SourceResult
-from vtdata.sources.schema import SourceItem
 
 FILE_PATTERN = "*.tsv"
 

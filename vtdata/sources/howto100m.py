@@ -19,16 +19,16 @@ of the video kept.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from vtdata.sources.ids import safe_id
+from vtdata.records.ids import safe_id
+from vtdata.records.sources import Segment, SourceItem
+from vtdata.sources.captions import CaptionEntryError, iter_entries, parse_entry
 from vtdata.sources.inputs import PathLike, csv_rows
-from vtdata.sources.jsonstream import iter_object
 from vtdata.sources.recipe import Located, Selection, run
 from vtdata.sources.report import (
     BAD_CAPTIONS,
@@ -40,7 +40,6 @@ from vtdata.sources.report import (
     SkipReport,
     SourceResult,
 )
-from vtdata.sources.schema import Segment, SourceItem
 
 YOUTUBE_URL = "https://www.youtube.com/watch?v={id}"
 REQUIRED_COLUMNS = ("video_id",)
@@ -92,55 +91,14 @@ def _read_csv(path: Path, report: SkipReport) -> tuple[tuple[str, ...], CsvRows]
     return header, rows
 
 
-def _time(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        t = float(value)
-    except (TypeError, ValueError):
-        return None
-    return t if math.isfinite(t) and t >= 0 else None
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return str(value)  # pandas-written captions sometimes hold a bare number
-    return None
-
-
 def parse_segments(entry: Any, where: str, report: SkipReport) -> list[Segment] | None:
     """Segments of one caption.json entry; None (reported) if the entry itself is malformed."""
-    arrays = [entry.get(k) for k in ("start", "end", "text")] if isinstance(entry, dict) else []
-    if len(arrays) != 3 or not all(isinstance(a, list) for a in arrays):
-        found = f"keys {sorted(entry)}" if isinstance(entry, dict) else f"a {type(entry).__name__}"
-        report.skip(
-            BAD_CAPTIONS,
-            f"{where}: expected {{'start': [...], 'end': [...], 'text': [...]}} lists, found {found}; "
-            "video skipped",
-        )
+    try:
+        segments, problems = parse_entry(entry)
+    except CaptionEntryError as exc:
+        report.skip(BAD_CAPTIONS, f"{where}: {exc}")
         return None
-    starts, ends, texts = arrays
-    if not len(starts) == len(ends) == len(texts):
-        report.skip(
-            BAD_CAPTIONS,
-            f"{where}: start/end/text have different lengths ({len(starts)}/{len(ends)}/{len(texts)}); "
-            "video skipped",
-        )
-        return None
-    segments = []
-    for k, (s_raw, e_raw, t_raw) in enumerate(zip(starts, ends, texts, strict=True)):
-        start, end, text = _time(s_raw), _time(e_raw), _text(t_raw)
-        if start is None or end is None:
-            problem = f"time is not a non-negative number (start={s_raw!r}, end={e_raw!r})"
-        elif end < start:
-            problem = f"end {end} < start {start}"
-        elif text is None:
-            problem = f"text {t_raw!r} is not a string"
-        else:
-            segments.append(Segment(start=start, end=end, text=text))
-            continue
+    for k, problem in problems:
         report.skip(BAD_SEGMENT, f"{where} segment {k}: {problem}; segment dropped")
     return segments
 
@@ -173,7 +131,7 @@ def iter_located(
     header, rows = _read_csv(Path(csv_path), report) if csv_path is not None else ((), None)
     if captions_path is not None:
         captions_path = Path(captions_path)
-        for vid, entry in iter_object(captions_path):
+        for vid, entry in iter_entries(captions_path):
             where = f"HowTo100M captions {captions_path} video {vid!r}"
             if not vid.strip():
                 report.skip(MISSING_ID, f"{where}: empty video id; skipped")

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtdata.records.sources import SourceItem, write_sources
 from vtdata.sources.report import DUPLICATE_ID, SkipReport, SourceResult
-from vtdata.sources.schema import SourceItem, write_sources
 
 VAL_SPLIT = "val"
 AUTO_SPLIT = "auto"
@@ -39,7 +39,7 @@ class Selection:
     """
 
     limit: int | None = None
-    split: str = "train"
+    split: str = AUTO_SPLIT
     val_fraction: float = 0.0
     sample_fraction: float = 1.0
     seed: int = 0

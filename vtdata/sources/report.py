@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vtdata.sources.schema import SourceItem
+from vtdata.records.sources import SourceItem
 
 logger = logging.getLogger(__name__)
 

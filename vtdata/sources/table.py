@@ -23,8 +23,9 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from vtdata.records.ids import id_from_url, safe_id
+from vtdata.records.sources import MEDIA, Segment, SourceItem
 from vtdata.sources.durations import parse_iso_duration
-from vtdata.sources.ids import id_from_url, safe_id
 from vtdata.sources.inputs import PathLike, base_suffix, csv_rows, expand_paths, open_text
 from vtdata.sources.recipe import Located, Selection, run
 from vtdata.sources.report import (
@@ -40,7 +41,6 @@ from vtdata.sources.report import (
     SourceFormatError,
     SourceResult,
 )
-from vtdata.sources.schema import MEDIA, Segment, SourceItem
 
 FORMATS = {
     ".csv": "csv",

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from vtdata.records.ids import safe_id
+from vtdata.records.sources import SourceItem
 from vtdata.sources.durations import parse_iso_duration
-from vtdata.sources.ids import safe_id
 from vtdata.sources.inputs import PathLike, csv_rows, expand_paths, is_http_url
 from vtdata.sources.recipe import AUTO_SPLIT, Located, Selection, file_split, run
 from vtdata.sources.report import (
@@ -30,7 +31,6 @@ from vtdata.sources.report import (
     SkipReport,
     SourceResult,
 )
-from vtdata.sources.schema import SourceItem
 
 REQUIRED_COLUMNS = ("videoid", "name", "contentUrl")
 FILE_PATTERN = "results_*.csv"

@@ -18,9 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from vtdata.media.encode import encode_frames
 from vtdata.media.ffmpeg import FFmpegError, ffmpeg_exe
+from vtdata.media.image import save_image
 from vtdata.synthetic.captions import youtube_autocaption_vtt
-from vtdata.synthetic.encode import write_image, write_mp4
 from vtdata.synthetic.native import NativeFiles, write_native
 from vtdata.synthetic.render import image_pixels, video_frames
 from vtdata.synthetic.spec import SyntheticSpec
@@ -112,11 +113,11 @@ def _render_key(item: SyntheticItem, spec: SyntheticSpec) -> str:
 
 def _make(item: SyntheticItem, spec: SyntheticSpec, path: Path) -> None:
     if item.media == "image":
-        write_image(path, image_pixels(item), exif_orientation=item.exif_orientation)
+        save_image(path, image_pixels(item), exif_orientation=item.exif_orientation)
         return
     frames = video_frames(item)
     try:
-        write_mp4(path, frames, spec.fps, gop=spec.keyframe_interval, crf=spec.crf, audio=item.has_audio)
+        encode_frames(path, frames, spec.fps, gop=spec.keyframe_interval, crf=spec.crf, audio=item.has_audio)
     except FFmpegError as e:
         raise RuntimeError(
             f"synthetic item {item.id}: encoding {path} failed; check that {ffmpeg_exe()} has libx264 "

@@ -32,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from vtdata.sources.ids import safe_id
+from vtdata.records.ids import safe_id
 
 log = logging.getLogger(__name__)
 

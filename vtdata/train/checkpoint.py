@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vtdata.records.names import CHECKPOINTS_DIR, LATEST_CHECKPOINT
+
 FORMAT_VERSION = 1
-LATEST = "latest.pt"
 
 
 @dataclass
@@ -84,10 +85,11 @@ def resolve_checkpoint(path: str | os.PathLike) -> Path:
     """A checkpoint file, or a run directory (its checkpoints/latest.pt), or an error saying what is there."""
     path = Path(path)
     if path.is_dir():
-        for candidate in (path / "checkpoints" / LATEST, path / LATEST):
+        for candidate in (path / CHECKPOINTS_DIR / LATEST_CHECKPOINT, path / LATEST_CHECKPOINT):
             if candidate.is_file():
                 return candidate
-        raise FileNotFoundError(f"{path} is a directory without checkpoints/{LATEST}; pass the .pt file")
+        missing = f"{CHECKPOINTS_DIR}/{LATEST_CHECKPOINT}"
+        raise FileNotFoundError(f"{path} is a directory without {missing}; pass the .pt file")
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     return path

@@ -14,52 +14,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vtdata.train.params import ModelConfig
+
 # CLIP initialises the temperature to 0.07 and clamps exp(logit_scale) to at most 100.
 INIT_LOGIT_SCALE = math.log(1 / 0.07)
 MAX_LOGIT_SCALE = math.log(100.0)
-
-
-@dataclass
-class ModelConfig:
-    """Sizes of the dual encoder; saved in every checkpoint so `evaluate` can rebuild the model."""
-
-    image_size: int = 64
-    patch_size: int = 16
-    width: int = 128
-    depth: int = 2
-    heads: int = 4
-    temporal: Literal["mean", "transformer", "divided"] = "transformer"
-    temporal_depth: int = 1
-    tubelet: int = 2
-    max_frames: int = 16
-    vocab_size: int = 1000
-    context_length: int = 32
-    text_width: int = 128
-    text_depth: int = 2
-    text_heads: int = 4
-    embed_dim: int = 128
-
-    def __post_init__(self) -> None:
-        if self.image_size % self.patch_size:
-            raise ValueError(
-                f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}"
-            )
-        if self.temporal not in ("mean", "transformer", "divided"):
-            raise ValueError(f"temporal must be 'mean', 'transformer' or 'divided', not {self.temporal!r}")
-        if self.tubelet < 1:
-            raise ValueError(f"tubelet must be >= 1, got {self.tubelet}")
-        if self.width % self.heads or self.text_width % self.text_heads:
-            raise ValueError("width must be a multiple of heads (and text_width of text_heads)")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _blocks(width: int, heads: int, depth: int) -> nn.TransformerEncoder:

@@ -1,12 +1,50 @@
-"""`TrainConfig`: every knob of the reference trainer in one typed record, saved in each checkpoint."""
+"""Every knob of the reference trainer in typed records: `TrainConfig` (saved in each checkpoint), the
+model sizes `ModelConfig`, and `EvalConfig` for `vtdata evaluate`. Importing it does not import torch."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from vtdata.train.model import ModelConfig
+from vtdata.config.overrides import load_mapping, set_dotted
+from vtdata.config.typed import ConfigError, build
+
+
+@dataclass
+class ModelConfig:
+    """Sizes of the dual encoder; saved in every checkpoint so `evaluate` can rebuild the model."""
+
+    image_size: int = 64
+    patch_size: int = 16
+    width: int = 128
+    depth: int = 2
+    heads: int = 4
+    temporal: Literal["mean", "transformer", "divided"] = "transformer"
+    temporal_depth: int = 1
+    tubelet: int = 2
+    max_frames: int = 16
+    vocab_size: int = 1000
+    context_length: int = 32
+    text_width: int = 128
+    text_depth: int = 2
+    text_heads: int = 4
+    embed_dim: int = 128
+
+    def __post_init__(self) -> None:
+        if self.image_size % self.patch_size:
+            raise ValueError(
+                f"image_size {self.image_size} is not a multiple of patch_size {self.patch_size}"
+            )
+        if self.temporal not in ("mean", "transformer", "divided"):
+            raise ValueError(f"temporal must be 'mean', 'transformer' or 'divided', not {self.temporal!r}")
+        if self.tubelet < 1:
+            raise ValueError(f"tubelet must be >= 1, got {self.tubelet}")
+        if self.width % self.heads or self.text_width % self.text_heads:
+            raise ValueError("width must be a multiple of heads (and text_width of text_heads)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
@@ -87,7 +125,44 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
+    def load(cls, path: str | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
+        """A config from a YAML/JSON file of fields (model sizes under `model:`, or absent) with dotted
+        `overrides` applied on top (`{"steps": 50, "model.width": 64}`); the rest keep their defaults.
+
+        Raises `ConfigError` naming the file and the key of the first problem.
+        """
+        where = str(path) if path else "<options>"
+        values = load_mapping(path, "training config") if path else {}
+        for key, value in (overrides or {}).items():
+            set_dotted(values, key, value, where)
+        try:
+            return build(cls, values, where=where)
+        except ConfigError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+
+    @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
         """Rebuild from `to_dict`, ignoring keys this version does not know (old checkpoints)."""
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in known})
+
+
+@dataclass
+class EvalConfig:
+    """What `vtdata evaluate` scores and how; every default of the command lives here.
+
+    `checkpoint` is a .pt file or a train-reference run directory; `num_frames` None means what the
+    model was trained with; `output` is a JSON file the results are written to.
+    """
+
+    checkpoint: str = ""
+    shards: str | list[str] = ""
+    split: str | None = "val"
+    num_frames: int | None = None
+    batch_size: int = 64
+    num_workers: int = 2
+    device: str = "auto"
+    contrast_words: list[str] | None = None
+    output: str | None = None

@@ -1,260 +1,179 @@
-"""`train(config)`: set up (process group, tokenizer, model, optimiser, resume), run the loop, evaluate, plot.
+"""The training loop: one optimiser step per batch, logging, checkpoints, evaluation, clean stops.
 
-Run directory layout:
-
-    <out_dir>/config.json              the TrainConfig as given
-    <out_dir>/log.jsonl                training and evaluation records (logs.py)
-    <out_dir>/checkpoints/latest.pt    every `checkpoint_every` steps and on exit (checkpoint.py)
-    <out_dir>/metrics.json             final held-out metrics (with val_shards)
-    <out_dir>/curves.png               loss, learning rate and metrics (plot.py)
+`Trainer.fit` runs steps `start..cfg.steps-1`. Each step sets the learning rate from the step
+number (schedule.py), runs forward/backward under autocast on CUDA, clips the gradient norm,
+steps AdamW and clamps the logit scale. SIGINT/SIGTERM finish the current step, save a
+checkpoint and return (a second Ctrl-C aborts); under DDP every rank stops at the same step.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import contextlib
 import logging
-import os
-import random
+import math
+import signal
+import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-import numpy as np
 import torch
-import torch.distributed as dist
-from torch.nn.parallel import DistributedDataParallel
 
-from vtdata.train.checkpoint import (
-    LATEST,
-    DataCursor,
-    load_checkpoint,
-    save_checkpoint,
-    set_rng_state,
-    training_state,
-)
-from vtdata.train.data import BatchStream, scan_texts, train_loader
-from vtdata.train.distributed import Node, barrier, init_node, shutdown
-from vtdata.train.evaluate import evaluate_model
+from vtdata.loader import to_device
+from vtdata.train.data import BatchStream, text_batch
+from vtdata.train.distributed import Node, any_rank
 from vtdata.train.logs import JsonlLog
-from vtdata.train.loop import Progress, Trainer, amp_settings
-from vtdata.train.model import DualEncoder, ModelConfig
+from vtdata.train.loss import info_nce, mil_nce
+from vtdata.train.model import DualEncoder
 from vtdata.train.params import TrainConfig
-from vtdata.train.plot import plot_run
+from vtdata.train.schedule import cosine_lr, set_lr
 from vtdata.train.tokenizer import CaptionTokenizer
 
 log = logging.getLogger("vtdata.train")
 
-# Config fields that may change on --resume without breaking the bit-for-bit continuation.
-RESUMABLE_CHANGES = {
-    "resume",
-    "num_workers",
-    "threads",
-    "log_every",
-    "checkpoint_every",
-    "eval_every",
-    "plot",
-    "device",
-}
+Progress = Callable[[int, int, dict], None]
+
+
+def amp_settings(
+    precision: str, device: torch.device
+) -> tuple[torch.dtype | None, torch.amp.GradScaler | None]:
+    """(autocast dtype or None, grad scaler or None). AMP is CUDA-only; a CPU run is fp32."""
+    if device.type != "cuda" or precision == "fp32":
+        if precision in ("bf16", "fp16"):
+            log.warning("precision=%s needs CUDA; training in fp32 on %s", precision, device)
+        return None, None
+    if precision == "fp16" or (precision == "auto" and not torch.cuda.is_bf16_supported()):
+        return torch.float16, torch.amp.GradScaler("cuda")
+    return torch.bfloat16, None
 
 
 @dataclass
-class TrainResult:
-    """What a run produced; `metrics` is None without val_shards or when it stopped early."""
+class StopFlag:
+    """Set by SIGINT/SIGTERM; the loop checks it between steps."""
 
-    out_dir: Path
-    checkpoint: Path
-    steps: int
-    stopped_early: bool
-    final_loss: float | None
-    metrics: dict | None
-    seconds: float
-    log: Path
-    plot: Path | None
+    requested: bool = False
+    _previous: dict = field(default_factory=dict)
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.requested = True
+        log.warning("got signal %d: stopping after this step (Ctrl-C again to abort)", signum)
+
+    def __enter__(self) -> StopFlag:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+@dataclass
+class Trainer:
+    cfg: TrainConfig
+    node: Node
+    model: DualEncoder
+    ddp_model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler | None
+    amp_dtype: torch.dtype | None
+    tokenizer: CaptionTokenizer
     loss_mode: str
+    stream: BatchStream
+    save: Callable[[int], None]
+    evaluate: Callable[[int], None] | None = None
+    log: JsonlLog | None = None
+    progress: Progress | None = None
 
+    def _autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.node.device.type, dtype=self.amp_dtype)
 
-def _seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+    def step(self, step: int, raw: dict) -> dict:
+        """One optimiser step on `raw` (a loader batch); returns loss, lr, grad norm, logit scale."""
+        lr = cosine_lr(step, self.cfg.lr, self.cfg.warmup_steps, self.cfg.steps, self.cfg.min_lr)
+        set_lr(self.optimizer, lr)
+        batch = to_device(raw, self.node.device)
+        ids, text_mask = text_batch(raw, self.tokenizer, self.loss_mode, self.cfg.max_texts)
+        ids = ids.to(self.node.device)
+        with self._autocast():
+            video, text, scale = self.ddp_model(batch["video"], ids, batch["frame_mask"])
+            if text_mask is None:
+                loss = info_nce(video, text, scale)
+            else:
+                texts = text.view(video.shape[0], self.cfg.max_texts, -1)
+                loss = mil_nce(video, texts, text_mask.to(self.node.device), scale)
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            loss.backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.model.clamp_logit_scale()
+        return {
+            "loss": float(loss.detach()),
+            "lr": lr,
+            "grad_norm": float(grad_norm),
+            "logit_scale": float(self.model.logit_scale.detach().exp()),
+        }
 
-
-def _cpu_threads(cfg: TrainConfig, node: Node) -> int:
-    """torch threads for a CPU run that leave a core to each DataLoader worker (0: leave torch alone).
-
-    OpenMP threads spin-wait for each other: with more threads than free cores (workers decoding,
-    other ranks, other jobs) a step can take ten times longer. OMP_NUM_THREADS, when set, wins.
-    """
-    if node.device.type != "cpu" or "OMP_NUM_THREADS" in os.environ:
-        return 0
-    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
-    return max(1, (os.cpu_count() or 1) // local_world - cfg.num_workers)
-
-
-def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
-    """AdamW without weight decay on 1-D parameters (gains, biases, the logit scale), as open_clip."""
-    decay = [p for p in model.parameters() if p.ndim >= 2]
-    no_decay = [p for p in model.parameters() if p.ndim < 2]
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.98), eps=1e-6)
-
-
-def _broadcast(node: Node, value):
-    """`value` from rank 0 on every rank (pickled; used for the tokenizer and the text statistics)."""
-    if not node.distributed:
-        return value
-    box = [value]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]
-
-
-def _tokenizer_and_loss(cfg: TrainConfig, node: Node) -> tuple[CaptionTokenizer, str]:
-    """Train the tokenizer on the training captions (rank 0) and resolve loss='auto'."""
-    payload = None
-    if node.is_main:
-        texts, most = scan_texts(cfg.train_shards, cfg.train_split)
-        tokenizer = CaptionTokenizer.train(texts, cfg.tokenizer, cfg.vocab_size, cfg.model.context_length)
-        mode = cfg.loss if cfg.loss != "auto" else ("milnce" if most > 1 else "infonce")
-        log.info("tokenizer: %d entries from %d texts; loss %s", tokenizer.vocab_size, len(texts), mode)
-        payload = (tokenizer.to_dict(), mode)
-    state, mode = _broadcast(node, payload)
-    return CaptionTokenizer.from_dict(state), mode
-
-
-def _check_resume(cfg: TrainConfig, saved: dict) -> None:
-    given, before = cfg.to_dict(), saved.get("config", {})
-    changed = sorted(k for k in given if k not in RESUMABLE_CHANGES and k in before and given[k] != before[k])
-    if changed:
-        log.warning("resuming with changed settings %s: the run will not continue bit for bit", changed)
-
-
-def train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
-    """Train the reference dual encoder as `config` says; under `torchrun`, one call per rank.
-
-    `progress(step, total_steps, info)` is called on rank 0 after every step. Returns on every
-    rank; only rank 0 writes files. SIGINT/SIGTERM stop after the current step with a checkpoint
-    (`TrainResult.stopped_early`); `config.resume` ("latest" or a path) continues such a run.
-    """
-    owns_group = not (dist.is_available() and dist.is_initialized())
-    threads = torch.get_num_threads()
-    node = init_node(config.device)
-    try:
-        return _train(config, node, progress)
-    finally:
-        torch.set_num_threads(threads)
-        if owns_group:
-            shutdown(node)
-
-
-def _train(cfg: TrainConfig, node: Node, progress: Progress | None) -> TrainResult:
-    started = time.perf_counter()
-    out = Path(cfg.out_dir)
-    ckpt_path = out / "checkpoints" / LATEST
-    saved = None
-    if cfg.resume:
-        saved = load_checkpoint(ckpt_path if cfg.resume == "latest" else cfg.resume)
-        _check_resume(cfg, saved)
-        log.info("resuming %s at step %d", saved["path"], saved["step"])
-    threads = cfg.threads or _cpu_threads(cfg, node)
-    if threads:
-        torch.set_num_threads(threads)
-    _seed_everything(cfg.seed)
-
-    if saved is None:
-        tokenizer, loss_mode = _tokenizer_and_loss(cfg, node)
-        model_cfg = dataclasses.replace(cfg.model, vocab_size=tokenizer.vocab_size)
-    else:
-        tokenizer, loss_mode = CaptionTokenizer.from_dict(saved["tokenizer"]), saved["loss_mode"]
-        model_cfg = ModelConfig(**saved["model_config"])
-    model = DualEncoder(model_cfg).to(node.device)
-    optimizer = _optimizer(model, cfg)
-    amp_dtype, scaler = amp_settings(cfg.precision, node.device)
-    start_step, cursor = 0, DataCursor()
-    if saved is not None:
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        if scaler is not None and saved.get("scaler"):
-            scaler.load_state_dict(saved["scaler"])
-        start_step, cursor = int(saved["step"]), DataCursor(**saved["cursor"])
-        set_rng_state(saved["rng"])
-    ddp_model = model
-    if node.distributed:
-        device_ids = [node.device.index] if node.device.type == "cuda" else None
-        ddp_model = DistributedDataParallel(model, device_ids=device_ids)
-
-    run_log = None
-    if node.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n")
-        run_log = JsonlLog(out / "log.jsonl", resume_step=start_step if saved is not None else None)
-    stream = BatchStream(lambda frames: train_loader(cfg, frames, node), cursor)
-
-    def save(step: int) -> None:
-        state = training_state(
-            model=model,
-            optimizer=optimizer,
-            scaler=scaler,
-            config=cfg.to_dict(),
-            tokenizer=tokenizer.to_dict(),
-            step=step,
-            cursor=stream.cursor,
-            loss_mode=loss_mode,
-        )
-        save_checkpoint(ckpt_path, state)
-
-    def run_eval(step: int) -> dict:
-        metrics = evaluate_model(
-            model,
-            tokenizer,
-            cfg.val_shards,
-            cfg.val_split,
-            cfg.num_frames,
-            node.device,
-            cfg.eval_batch_size,
-            cfg.num_workers,
-            cfg.contrast_words,
-        )
-        run_log.write({"step": step, "eval": metrics, "time": time.time()})
-        return metrics
-
-    has_val = bool(cfg.val_shards) and node.is_main
-    trainer = Trainer(
-        cfg,
-        node,
-        model,
-        ddp_model,
-        optimizer,
-        scaler,
-        amp_dtype,
-        tokenizer,
-        loss_mode,
-        stream,
-        save,
-        evaluate=run_eval if has_val else None,
-        log=run_log,
-        progress=progress,
-    )
-    steps, stopped, last_loss = trainer.fit(start_step)
-    if node.is_main and not ckpt_path.exists():
-        save(steps)  # resumed at or past the end: still leave a checkpoint behind
-    metrics = None
-    if has_val and not stopped:
-        metrics = run_eval(steps)
-        tmp = out / ".metrics.json.tmp"
-        tmp.write_text(json.dumps(metrics, indent=2) + "\n")
-        os.replace(tmp, out / "metrics.json")
-    plot = plot_run(out / "log.jsonl", out / "curves.png") if node.is_main and cfg.plot else None
-    barrier(node)
-    return TrainResult(
-        out_dir=out,
-        checkpoint=ckpt_path,
-        steps=steps,
-        stopped_early=stopped,
-        final_loss=last_loss,
-        metrics=metrics,
-        seconds=time.perf_counter() - started,
-        log=out / "log.jsonl",
-        plot=plot,
-        loss_mode=loss_mode,
-    )
+    def fit(self, start_step: int) -> tuple[int, bool, float | None]:
+        """Train from `start_step` to `cfg.steps`; returns (steps done, stopped early, last logged loss)."""
+        cfg, step, last_loss = self.cfg, start_step, None
+        window: list[float] = []
+        clips, tick = 0, time.perf_counter()
+        with StopFlag() as stop:
+            while step < cfg.steps:
+                frames = cfg.frames_at(step)
+                raw = self.stream.next(frames)
+                out = self.step(step, raw)
+                if not math.isfinite(out["loss"]):
+                    raise FloatingPointError(
+                        f"loss is {out['loss']} at step {step}; lower --lr or check the data"
+                    )
+                step += 1
+                window.append(out["loss"])
+                clips += len(raw["text"])
+                if self.progress is not None and self.node.is_main:
+                    self.progress(step, cfg.steps, {"loss": out["loss"], "frames": frames})
+                if step % cfg.log_every == 0 or step == cfg.steps or step == 1:
+                    now = time.perf_counter()
+                    last_loss = sum(window) / len(window)
+                    record = {
+                        "step": step,
+                        "epoch": self.stream.cursor.epoch,
+                        "frames": frames,
+                        **out,
+                        "loss_avg": last_loss,
+                        "clips_per_s": clips * self.node.world_size / max(now - tick, 1e-9),
+                        "time": time.time(),
+                    }
+                    if self.log is not None:
+                        self.log.write(record)
+                    log.info("step %d/%d loss %.4f lr %.2e", step, cfg.steps, last_loss, out["lr"])
+                    window, clips, tick = [], 0, now
+                stopping = any_rank(self.node, stop.requested)
+                if self.node.is_main and (stopping or step % cfg.checkpoint_every == 0 or step == cfg.steps):
+                    self.save(step)
+                if (
+                    self.evaluate is not None
+                    and cfg.eval_every
+                    and step % cfg.eval_every == 0
+                    and step < cfg.steps
+                ):
+                    started = time.perf_counter()
+                    self.evaluate(step)
+                    tick += time.perf_counter() - started  # clips_per_s counts training time only
+                if stopping:
+                    return step, True, last_loss
+        return step, False, last_loss

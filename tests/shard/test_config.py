@@ -1,0 +1,75 @@
+"""vtdata/config.py: pipeline YAML -> typed config; every bad key is named in the error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vtdata.shard.config import ConfigError, load_pipeline
+
+PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+
+
+@pytest.mark.parametrize("name", ["webvid-frozen", "howto100m-milnce", "cc3m-images"])
+def test_ready_pipelines_load(name):
+    config = load_pipeline(PIPELINES / f"{name}.yaml")
+    assert config.name == name
+    assert config.resize.short_side in (224, 256)
+
+
+def test_webvid_is_rand_for_train_and_uniform_for_val():
+    config = load_pipeline(PIPELINES / "webvid-frozen.yaml")
+    train, val = config.sampling_for("train").spec(), config.sampling_for("val").spec()
+    assert (train.mode, train.num_frames, train.protocol) == ("rand", 4, "frozen")
+    assert (val.mode, val.num_frames) == ("uniform", 4)
+
+
+def test_milnce_is_32_frames_at_10_fps():
+    spec = load_pipeline(PIPELINES / "howto100m-milnce.yaml").sampling_for("train").spec()
+    assert (spec.mode, spec.fps, spec.max_frames, spec.window) == ("dense", 10.0, 32, "rand")
+    assert load_pipeline(PIPELINES / "howto100m-milnce.yaml").sampling_for("val").window == "center"
+
+
+def test_sampling_override_applies_to_every_split():
+    config = load_pipeline(PIPELINES / "webvid-frozen.yaml", {"sampling.mode": "headtail"})
+    assert config.sampling_for("val").mode == "headtail"
+    assert config.sampling_for("train").mode == "headtail"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"sampling.mode": "random"}, "sampling.mode is 'random'; allowed values: uniform, rand"),
+        ({"samplng": {"mode": "rand"}}, "unknown key 'samplng'"),
+        ({"resize.shortside": 3}, "unknown key 'resize.shortside'"),
+        ({"sampling_by_split": {"val": {"frames": 3}}}, "unknown key 'sampling_by_split.val.frames'"),
+        ({"sampling.num_frames": 0}, "sampling.num_frames must be >= 1"),
+        ({"sampling.num_frames": "4"}, "sampling.num_frames must be an integer"),
+        ({"store": "video"}, "store is 'video'; allowed values: frames, clip"),
+        ({"sampling.mode": "dense"}, "sampling.fps is required"),
+        ({"sampling.protocol": "milnce"}, "sampling.protocol is 'milnce'"),
+        ({"frames.jpeg_quality": 101}, "frames.jpeg_quality must be <= 100"),
+        ({"resize.crop": "yes"}, "resize.crop must be true or false"),
+        ({"shards.max_shard_bytes": "lots"}, "shards.max_shard_bytes: 'lots' is not a byte size"),
+        ({"clip.preset": "turbo"}, "clip.preset is 'turbo'; allowed values: ultrafast"),
+    ],
+)
+def test_errors_name_the_key_and_what_is_allowed(overrides, named):
+    with pytest.raises(ConfigError) as err:
+        load_pipeline(None, overrides)
+    assert named in str(err.value)
+
+
+def test_yaml_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("store: frames\nresize:\n  short_side: 224\n  crop_size: 200\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: unknown key 'resize\.crop_size'"):
+        load_pipeline(bad)
+    bad.write_text("- a list\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: a pipeline config is a mapping"):
+        load_pipeline(bad)
+
+
+def test_byte_sizes():
+    assert load_pipeline(None, {"shards.max_shard_bytes": "1.5G"}).shards.max_shard_bytes == 1_500_000_000

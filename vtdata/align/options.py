@@ -1,0 +1,55 @@
+"""Every option of an align run in two small records, with their defaults (the one place they live;
+`vtdata align --help` reads them from here). Importing this module imports nothing heavy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BUILDERS = ("whole", "cue", "merge", "window")
+DEDUP_MODES = ("auto", "always", "never")
+
+
+@dataclass(frozen=True)
+class ClipOptions:
+    """How to cut clips (see `vtdata.align.builders`). Times in seconds."""
+
+    builder: str = "cue"
+    min_duration: float = 0.0
+    max_duration: float | None = None
+    window: float = 10.0
+    stride: float | None = None  # None: = window (no overlap)
+    shift: float = 0.0
+    pad: float = 0.0
+    pad_to: float = 0.0
+    context: int = 0
+    neighbours: int = 0
+    min_clip: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.builder not in BUILDERS:
+            raise ValueError(f"builder {self.builder!r}: use one of {', '.join(BUILDERS)}")
+        if self.window <= 0 or (self.stride is not None and self.stride <= 0):
+            raise ValueError(f"window ({self.window}) and stride ({self.stride}) must be > 0")
+        if self.max_duration is not None and (
+            self.max_duration <= 0 or self.max_duration < self.min_duration
+        ):
+            raise ValueError(
+                f"max_duration {self.max_duration} must be > 0 and >= min_duration {self.min_duration}"
+            )
+        if min(self.min_duration, self.pad, self.pad_to, self.context, self.neighbours, self.min_clip) < 0:
+            raise ValueError("min_duration, pad, pad_to, context, neighbours and min_clip must be >= 0")
+
+
+@dataclass(frozen=True)
+class AlignOptions:
+    """How an align run turns items into clips: the clip options, subtitle languages in order of
+    preference, rolling-caption de-duplication, and whether HowTo100M narration is repaired."""
+
+    clips: ClipOptions = field(default_factory=ClipOptions)
+    langs: tuple[str, ...] = ("en",)
+    dedup: str = "auto"  # rolling-caption de-duplication: auto | always | never
+    howto100m: bool = True  # repair HowTo100M narration segments (normalize.HOWTO100M)
+
+    def __post_init__(self) -> None:
+        if self.dedup not in DEDUP_MODES:
+            raise ValueError(f"dedup={self.dedup!r}: use one of {DEDUP_MODES}")

@@ -1,0 +1,68 @@
+"""The `vtdata` command line: one thin command per stage over the library API.
+
+One module per command group (`sources`, `download`, `align`, `shard`, `train`, `tools`); each
+command builds its stage's config dataclass from the options and calls one library function.
+Commands import their stage lazily so `vtdata --help` stays instant (no torch import).
+"""
+
+from __future__ import annotations
+
+import click
+
+from vtdata import __version__
+from vtdata.cli.align import align_cmd
+from vtdata.cli.download import download_cmd
+from vtdata.cli.shard import shard_cmd
+from vtdata.cli.sources import sources_group
+from vtdata.cli.tools import inspect_cmd, quickstart_cmd, stats_cmd
+from vtdata.cli.train import evaluate_cmd, train_reference_cmd
+
+
+class VtdataGroup(click.Group):
+    """The root group: library errors that say what is wrong with an input become one-line messages."""
+
+    def invoke(self, ctx: click.Context):
+        from vtdata.config.typed import ConfigError
+        from vtdata.download.ledger import LedgerError
+        from vtdata.records.tables import TableError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        except (TableError, LedgerError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(
+    cls=VtdataGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.version_option(__version__, prog_name="vtdata")
+def main() -> None:
+    """Video-text pre-training data: corpus metadata -> downloads -> clips -> WebDataset shards
+    -> GPU-ready loaders -> a reference model.
+
+    \b
+    Stages, in order:
+      sources          read HowTo100M / WebVid / CC3M / plain-table metadata into sources.parquet
+      download         fetch media (yt-dlp or HTTP) into a resumable, verified store
+      align            turn subtitles / narration into clips.parquet
+      shard            sample frames and write WebDataset shards + index
+      train-reference  train a small dual encoder on the shards
+      evaluate         text<->video retrieval metrics of a checkpoint
+    Try `vtdata quickstart` to run everything on a built-in synthetic corpus.
+    """
+
+
+for command in (
+    sources_group,
+    download_cmd,
+    align_cmd,
+    train_reference_cmd,
+    evaluate_cmd,
+    shard_cmd,
+    quickstart_cmd,
+    inspect_cmd,
+    stats_cmd,
+):
+    main.add_command(command)

@@ -1,0 +1,118 @@
+"""The local engine: a function over items in this process (`workers=1`) or in a pool of spawned
+processes, with the same `map_unordered` contract as the Ray engine (`vtdata.engine.ray`).
+
+Workers are started with `spawn`, never `fork`: decord and PyAV keep threads and FFmpeg state
+that a forked child must not inherit. Progress reported inside a worker (`report(n)`) travels
+back through a queue and reaches the caller's `progress` between results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from vtdata.engine import TaskError
+
+
+def default_threads(workers: int) -> int:
+    """Decoder threads per worker: the cores shared out, FFmpeg's own choice for a single worker."""
+    return 0 if workers <= 1 else max(1, (os.cpu_count() or 1) // workers)
+
+
+class LocalEngine:
+    """Run `fn` over items on `workers` local processes (1: in this process, no pool).
+
+    `threads` is the thread count each task should use for decoding (default: `default_threads`).
+    """
+
+    remote = False
+
+    def __init__(self, workers: int = 1, threads: int | None = None):
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers = workers
+        self.threads = default_threads(workers) if threads is None else threads
+
+    def map_unordered(
+        self,
+        fn: Callable[..., Any],
+        items: Iterable[Any],
+        *shared: Any,
+        progress: Callable[[int], None] | None = None,
+    ) -> Iterator[tuple[Any, Any]]:
+        """Yield `(item, fn(item, report, *shared))` as items finish, in any order.
+
+        `report(n)` adds `n` to `progress` (a no-op without it). An item whose function raised (or
+        whose worker died) yields a `TaskError` with the traceback; the other items go on.
+        """
+        items = list(items)
+        report = progress or _ignore
+        if self.workers == 1 or len(items) <= 1:
+            for item in items:
+                try:
+                    yield item, fn(item, report, *shared)
+                except Exception:  # noqa: BLE001 - reported, the other items go on
+                    yield item, TaskError(traceback.format_exc())
+            return
+        yield from self._pool(fn, items, shared, report)
+
+    def _pool(
+        self, fn: Callable[..., Any], items: list[Any], shared: tuple, progress: Callable[[int], None]
+    ) -> Iterator[tuple[Any, Any]]:
+        ctx = multiprocessing.get_context("spawn")
+        ticks = ctx.Queue()
+        executor = ProcessPoolExecutor(
+            max_workers=min(self.workers, len(items)),
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(ticks,),
+        )
+        try:
+            futures: dict[Future, Any] = {
+                executor.submit(_run_in_worker, fn, item, *shared): item for item in items
+            }
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(ticks, progress)
+                for future in finished:
+                    try:
+                        yield futures[future], future.result()
+                    except Exception as exc:  # noqa: BLE001 - includes a worker that died
+                        yield futures[future], TaskError("".join(traceback.format_exception(exc)))
+            _drain(ticks, progress)
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+            ticks.close()
+
+
+def _ignore(n: int) -> None:
+    pass
+
+
+def _drain(ticks, progress: Callable[[int], None]) -> None:
+    n = 0
+    while True:
+        try:
+            n += ticks.get_nowait()
+        except queue.Empty:
+            break
+    if n:
+        progress(n)
+
+
+_ticks = None
+
+
+def _init_worker(ticks) -> None:
+    global _ticks
+    _ticks = ticks
+
+
+def _run_in_worker(fn: Callable[..., Any], item: Any, *shared: Any) -> Any:
+    return fn(item, _ticks.put, *shared)

@@ -1,0 +1,70 @@
+"""The shard folder's records (docs/formats.md §4): `index.parquet` rows, failures, and the
+`schema_version` of index.parquet, stats.json, dataset.json and every sample's `.json`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from vtdata.records.tables import TableKind, register
+
+SCHEMA_VERSION = 1
+
+# Failure reasons of the shard stage, beside the media reasons (vtdata.media.errors.REASONS:
+# corrupt, unsupported, empty, error).
+MISSING_MEDIA = "missing_media"  # the id has no ok download (not in the ledger, failed, file gone)
+
+
+@dataclass
+class IndexRow:
+    """One row of `index.parquet`: a written sample, or a failed clip (`shard` None, `reason` set)."""
+
+    clip_id: str
+    id: str
+    shard: str | None
+    split: str
+    store: str
+    media: str
+    num_frames: int
+    bytes: int
+    start: float
+    end: float
+    reason: str | None = None
+
+
+@dataclass
+class Failure:
+    """A clip that produced no sample, with a failure reason and a message that says where and why."""
+
+    clip_id: str
+    id: str
+    reason: str
+    message: str
+
+
+_COLUMNS = pa.schema(
+    [
+        ("clip_id", pa.string()),
+        ("id", pa.string()),
+        ("shard", pa.string()),
+        ("split", pa.string()),
+        ("store", pa.string()),
+        ("media", pa.string()),
+        ("num_frames", pa.int32()),
+        ("bytes", pa.int64()),
+        ("start", pa.float64()),
+        ("end", pa.float64()),
+        ("reason", pa.string()),
+    ]
+)
+INDEX = register(
+    TableKind(
+        name="shard_index",
+        what="shard index (index.parquet, written by `vtdata shard`)",
+        schema=_COLUMNS,
+        version=SCHEMA_VERSION,
+        required=("clip_id", "shard", "split"),
+    )
+)
+INDEX_SCHEMA = _COLUMNS.with_metadata(INDEX.metadata())
