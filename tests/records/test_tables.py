@@ -99,3 +99,23 @@ def test_wrong_tables_through_the_cli_are_one_line(tmp_path, tables):
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), (name, result.output)
         assert "expected" in lines[0] and "Traceback" not in result.output, (name, result.output)
+
+
+def test_a_hand_made_source_table_downloads_and_shards_like_a_recipe_one(tmp_path):
+    """Only id and url: the store's copy fills the rest, and the shard stage finds the media kind."""
+    from vtdata.download.store import copy_sources
+    from vtdata.records.sources import read_sources as read
+    from vtdata.shard.media import refs_from_store
+
+    table = tmp_path / "mine.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "url": ["http://h/a.mp4", "http://h/b.mp4"]}), table)
+    store = tmp_path / "store"
+    store.mkdir()
+    copy_sources(table, store)
+    assert [(i.id, i.dataset, i.media) for i in read(store / "sources.parquet")] == [
+        ("a", "custom", "video"),
+        ("b", "custom", "video"),
+    ]
+    (store / "ledger.sqlite").touch()  # refs need a ledger: an empty file is refused with its name
+    with pytest.raises(ValueError, match="not a vtdata download ledger"):
+        refs_from_store(store)

@@ -27,6 +27,8 @@ import pyarrow.parquet as pq
 from vtdata.records.ids import safe_id, shard_of
 from vtdata.records.names import DOWNLOAD_LOCK, MEDIA_DIR, PART_SUFFIX, SOURCES_NAME
 from vtdata.records.sources import ARROW_SCHEMA, SourceItem, read_sources, to_arrow
+from vtdata.records.sources import TABLE as SOURCES
+from vtdata.records.tables import conform
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +134,8 @@ def copy_sources(sources: str | Path | Iterable[SourceItem], store: str | Path) 
 
 
 def _normalized(batch: pa.RecordBatch) -> pa.Table:
-    return pa.Table.from_batches([batch]).select(ARROW_SCHEMA.names).cast(ARROW_SCHEMA)
+    """A batch in the source table's schema (a hand-made table's missing columns as nulls)."""
+    return conform(pa.Table.from_batches([batch]), SOURCES)
 
 
 def iter_sources(store: str | Path) -> Iterator[SourceItem]:

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import webdataset as wds
 
 from vtdata.loader.state import SharedState, worker_info
 from vtdata.records.names import INDEX_NAME
+from vtdata.records.shards import read_index
 
 log = logging.getLogger("vtdata.loader")
 
@@ -38,7 +38,7 @@ class ShardSet:
 
 def _index_counts(index_path: Path) -> tuple[dict[str, int], dict[str, set[str]]]:
     """Samples per shard file name, and the shard names of each split, from an index.parquet."""
-    table = pq.read_table(index_path).to_pylist()
+    table = read_index(index_path, ["shard", "split"]).to_pylist()
     counts: dict[str, int] = {}
     splits: dict[str, set[str]] = {}
     for row in table:

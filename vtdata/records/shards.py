@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 
-from vtdata.records.tables import TableKind, register
+from vtdata.records.tables import TableKind, read_columns, register
 
 SCHEMA_VERSION = 1
 
@@ -68,3 +69,8 @@ INDEX = register(
     )
 )
 INDEX_SCHEMA = _COLUMNS.with_metadata(INDEX.metadata())
+
+
+def read_index(path: str | Path, columns: list[str] | None = None) -> pa.Table:
+    """`index.parquet` (or some of its columns), checked to be a shard index."""
+    return read_columns(path, INDEX, columns)

@@ -96,6 +96,26 @@ def open_table(path: str | Path, kind: TableKind) -> pq.ParquetFile:
     return pf
 
 
+def read_columns(path: str | Path, kind: TableKind, columns: list[str] | None = None) -> pa.Table:
+    """The whole table (or `columns` of it) after the `open_table` check, in the kind's schema: columns a
+    hand-made table lacks are filled with nulls."""
+    pf = open_table(path, kind)
+    wanted = columns or kind.schema.names
+    present = [c for c in wanted if c in pf.schema_arrow.names]
+    return conform(pf.read(columns=present), kind, wanted)
+
+
+def conform(table: pa.Table, kind: TableKind, columns: list[str] | None = None) -> pa.Table:
+    """`table` with exactly `columns` (default: all of the kind's) in the kind's types, missing ones null."""
+    names = columns or kind.schema.names
+    arrays = [
+        table.column(n) if n in table.column_names else pa.nulls(table.num_rows, kind.schema.field(n).type)
+        for n in names
+    ]
+    schema = pa.schema([kind.schema.field(n) for n in names])
+    return pa.Table.from_arrays(arrays, names=names).cast(schema)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

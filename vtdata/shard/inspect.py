@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from vtdata.media.jpeg import decode_image_pil
 from vtdata.media.samples import decode_all_frames
 from vtdata.media.sheet import Sheet, frame_sheet
 from vtdata.records.names import INDEX_NAME
+from vtdata.records.shards import read_index
 
 
 @dataclass
@@ -33,7 +33,7 @@ class ShardSample:
 
 def sample_keys(shards: str | Path, limit: int | None = None) -> list[str]:
     """Clip ids in index order (the first `limit` of them)."""
-    table = pq.read_table(Path(shards) / INDEX_NAME, columns=["clip_id"])
+    table = read_index(Path(shards) / INDEX_NAME, ["clip_id"])
     keys = table.column("clip_id").to_pylist()
     return keys[:limit] if limit is not None else keys
 
@@ -41,7 +41,7 @@ def sample_keys(shards: str | Path, limit: int | None = None) -> list[str]:
 def read_sample(shards: str | Path, key: str) -> ShardSample:
     """The sample `key` of the shard folder `shards`; KeyError names the folder when it is absent."""
     shards = Path(shards)
-    table = pq.read_table(shards / INDEX_NAME, columns=["clip_id", "shard"]).to_pylist()
+    table = read_index(shards / INDEX_NAME, ["clip_id", "shard"]).to_pylist()
     where = next((row["shard"] for row in table if row["clip_id"] == key), None)
     if where is None:
         raise KeyError(

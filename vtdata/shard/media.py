@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 
 from vtdata.records.names import SOURCES_NAME
 from vtdata.records.sources import DATASETS, MEDIA
+from vtdata.records.sources import TABLE as SOURCES
+from vtdata.records.tables import read_columns
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,9 @@ def _kinds(sources: Path, wanted: set[str] | None) -> Mapping[str, tuple[str, st
     """id -> (media, dataset) from a sources.parquet, reading only those three columns."""
     if not sources.exists():
         return {}
-    table = pq.read_table(sources, columns=["id", "media", "dataset"]).to_pydict()
+    table = read_columns(sources, SOURCES, ["id", "media", "dataset"]).to_pydict()
     return {
-        i: (m, d)
+        i: (m or "video", d or "custom")
         for i, m, d in zip(table["id"], table["media"], table["dataset"], strict=True)
         if wanted is None or i in wanted
     }
