@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from vtdata.shard.config import ConfigError, load_pipeline
-
-PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
+from vtdata.shard.config import ConfigError, load_pipeline, shipped_pipelines
 
 
 @pytest.mark.parametrize("name", ["webvid-frozen", "howto100m-milnce", "cc3m-images"])
 def test_ready_pipelines_load(name):
-    config = load_pipeline(PIPELINES / f"{name}.yaml")
+    config = load_pipeline(name)
     assert config.name == name
     assert config.resize.short_side in (224, 256)
 
 
 def test_webvid_is_rand_for_train_and_uniform_for_val():
-    config = load_pipeline(PIPELINES / "webvid-frozen.yaml")
+    config = load_pipeline("webvid-frozen")
     train, val = config.sampling_for("train").spec(), config.sampling_for("val").spec()
     assert (train.mode, train.num_frames, train.protocol) == ("rand", 4, "frozen")
     assert (val.mode, val.num_frames) == ("uniform", 4)
 
 
 def test_milnce_is_32_frames_at_10_fps():
-    spec = load_pipeline(PIPELINES / "howto100m-milnce.yaml").sampling_for("train").spec()
+    spec = load_pipeline("howto100m-milnce").sampling_for("train").spec()
     assert (spec.mode, spec.fps, spec.max_frames, spec.window) == ("dense", 10.0, 32, "rand")
-    assert load_pipeline(PIPELINES / "howto100m-milnce.yaml").sampling_for("val").window == "center"
+    assert load_pipeline("howto100m-milnce").sampling_for("val").window == "center"
 
 
 def test_sampling_override_applies_to_every_split():
-    config = load_pipeline(PIPELINES / "webvid-frozen.yaml", {"sampling.mode": "headtail"})
+    config = load_pipeline("webvid-frozen", {"sampling.mode": "headtail"})
     assert config.sampling_for("val").mode == "headtail"
     assert config.sampling_for("train").mode == "headtail"
 
@@ -73,3 +69,14 @@ def test_yaml_errors_name_the_file(tmp_path):
 
 def test_byte_sizes():
     assert load_pipeline(None, {"shards.max_shard_bytes": "1.5G"}).shards.max_shard_bytes == 1_500_000_000
+
+
+def test_pipelines_by_name_or_path_and_a_clear_error(tmp_path):
+    shipped = shipped_pipelines()
+    assert set(shipped) == {"webvid-frozen", "howto100m-milnce", "cc3m-images"}
+    assert load_pipeline("webvid-frozen") == load_pipeline(shipped["webvid-frozen"])
+    mine = tmp_path / "webvid-frozen"  # a file of that name wins over the shipped pipeline
+    mine.write_text("name: mine\n")
+    assert load_pipeline(mine).name == "mine"
+    with pytest.raises(ConfigError, match="no shipped pipeline of that name; shipped: cc3m-images"):
+        load_pipeline("webvid-frozn")

@@ -90,8 +90,12 @@ KEYS = {
 @click.option(
     "-p",
     "--pipeline",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Pipeline config (e.g. pipelines/webvid-frozen.yaml); the options below override its keys.",
+    metavar="NAME|FILE",
+    help="Pipeline config: a shipped one by name (webvid-frozen, howto100m-milnce, cc3m-images; see "
+    "--list-pipelines) or a YAML file of your own. The options below override its keys.",
+)
+@click.option(
+    "--list-pipelines", is_flag=True, help="List the shipped pipelines with their descriptions and exit."
 )
 @key_option(
     "store",
@@ -150,6 +154,7 @@ def shard_cmd(
     threads,
     overwrite,
     show_config,
+    list_pipelines,
     engine,
     ray_address,
     cpus_per_task,
@@ -170,11 +175,15 @@ def shard_cmd(
     from tqdm import tqdm
 
     from vtdata.records.names import CLIPS_NAME
-    from vtdata.shard.config import ConfigError, load_pipeline
+    from vtdata.shard.config import ConfigError, load_pipeline, shipped_pipelines
     from vtdata.shard.media import refs_from_store, refs_from_table
     from vtdata.shard.run import ShardError, shard
     from vtdata.shard.summary import format_summary
 
+    if list_pipelines:
+        for name, path in shipped_pipelines().items():
+            click.echo(f"{name:<20} {load_pipeline(path).description}")
+        return
     overrides = {KEYS[name]: value for name, value in options.items() if value is not None and value != ()}
     if "shards.splits" in overrides:
         overrides["shards.splits"] = list(overrides["shards.splits"])

@@ -1,4 +1,7 @@
-"""Typed, validated pipeline configs (`pipelines/*.yaml`): what `vtdata shard` makes of the clips.
+"""Typed, validated pipeline configs: what `vtdata shard` makes of the clips.
+
+Ready pipelines ship with the package (`vtdata/shard/pipelines/*.yaml`) and are picked by name
+(`-p webvid-frozen`); a path to a YAML file of your own works the same way.
 
 A config holds everything that decides the bytes of the output (sampling, resizing, store,
 encoder settings, shard sizes) and nothing about how fast it runs (workers, threads of the
@@ -26,6 +29,7 @@ from vtdata.media.sampling import MODES, PROTOCOLS, SamplingSpec
 __all__ = ["ConfigError", "PipelineConfig", "config_from_dict", "load_pipeline"]
 
 STORES = ("frames", "clip")
+PIPELINES_DIR = Path(__file__).with_name("pipelines")
 X264_PRESETS = (
     "ultrafast",
     "superfast",
@@ -115,7 +119,7 @@ class DecodeConfig:
 
 @dataclass(frozen=True)
 class PipelineConfig:
-    """A whole `pipelines/*.yaml`. `sampling_by_split` overrides keys of `sampling` for one split."""
+    """A whole pipeline YAML. `sampling_by_split` overrides keys of `sampling` for one split."""
 
     name: str = _opt("custom", doc="a name for the pipeline, recorded in dataset.json")
     description: str = _opt("", doc="free text")
@@ -140,14 +144,39 @@ class PipelineConfig:
 # --- loading -----------------------------------------------------------------------------------
 
 
+def shipped_pipelines() -> dict[str, Path]:
+    """The pipelines that ship with vtdata: name -> its YAML file."""
+    return {p.stem: p for p in sorted(PIPELINES_DIR.glob("*.yaml"))}
+
+
+def resolve_pipeline(name_or_path: str | Path) -> Path:
+    """A pipeline's YAML: an existing file, else a shipped pipeline of that name (`webvid-frozen`);
+    ConfigError listing the shipped names otherwise."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = shipped_pipelines()
+    if str(name_or_path) in shipped:
+        return shipped[str(name_or_path)]
+    if path.exists():
+        raise ConfigError(f"{path}: is not a file; a pipeline is a YAML file or a shipped name")
+    raise ConfigError(
+        f"{name_or_path}: no such pipeline file, and no shipped pipeline of that name; "
+        f"shipped: {', '.join(shipped)} (`vtdata shard --list-pipelines`)"
+    )
+
+
 def load_pipeline(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> PipelineConfig:
-    """Read a pipeline YAML (or start from the defaults when `path` is None) and apply dotted overrides.
+    """Read a pipeline (a YAML path or a shipped name; the defaults when None) and apply dotted overrides.
 
     An override of a sampling key (`sampling.num_frames`) sets it for every split, so it also
     replaces that key where `sampling_by_split` sets it. Raises `ConfigError` naming the file and
     key of the first problem.
     """
     where = str(path) if path is not None else "<defaults>"
+    if path is not None:
+        path = resolve_pipeline(path)
+        where = str(path)
     data: dict = load_mapping(path, "pipeline config") if path is not None else {}
     for key, value in (overrides or {}).items():
         set_dotted(data, key, value, where)
