@@ -5,7 +5,13 @@
 on 127.0.0.1 for the whole session: tests that assert on `requests` should `reset()` it first or
 filter by their own paths. `synthetic_native` holds the native metadata files for that server
 (no rows routed through fault mode: call `synthetic_corpus.write_native(url, dir, broken=...)`
-for those). `shard_sets` are shard folders written by the real shard stage from that corpus (for
+for those).
+
+`real_file(name)` is one of the real files written by others (docs/testing.md), found through
+`$VTDATA_REAL_DATA` (default: `../shared/real` beside the checkout); a test that asks for one is
+marked `real_data` and skipped with one reason where the folder is absent.
+
+`shard_sets` are shard folders written by the real shard stage from the synthetic corpus (for
 the loader and media tests): its WebVid-like clips (18 train, 6 val) as a `frames` store (every
 frame, 72x48 JPEGs) and a `clip` store (H.264 at 10 fps, 96x64), and its CC3M-like images (9
 train) as 1-frame samples; 4 clips per shard gives 5 uneven train shards (4,4,4,4,2).
@@ -14,6 +20,7 @@ train) as 1-frame samples; 4 clips per shard gives 5 uneven train shards (4,4,4,
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +37,48 @@ from vtdata.shard.config import load_pipeline
 from vtdata.shard.media import refs_from_table
 from vtdata.shard.run import shard
 from vtdata.synthetic import NativeFiles, SyntheticCorpus, SyntheticServer, SyntheticSpec, generate
+
+REAL_DATA_ENV = "VTDATA_REAL_DATA"
+REAL_DATA_DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "real"
+
+
+def real_data_dir() -> Path | None:
+    """The folder of real files: `$VTDATA_REAL_DATA`, else `../shared/real` when it exists."""
+    configured = os.environ.get(REAL_DATA_ENV)
+    if configured:
+        return Path(configured)
+    return REAL_DATA_DEFAULT if REAL_DATA_DEFAULT.is_dir() else None
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if {"real_file", "real"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_data)
+
+
+@pytest.fixture(scope="session")
+def real() -> Path:
+    """The real-file folder; the test is skipped (one reason) where there is none."""
+    folder = real_data_dir()
+    if folder is None or not folder.is_dir():
+        pytest.skip(
+            f"real-data files not found: set {REAL_DATA_ENV} to a folder holding the files of "
+            f"docs/testing.md (default: {REAL_DATA_DEFAULT})"
+        )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_file(real):
+    """`real_file(name)`: the path of one real file, skipping the test when that file is missing."""
+
+    def get(name: str) -> Path:
+        path = real / name
+        if not path.is_file():
+            pytest.skip(f"real-data file {name} is not in {real} (see docs/testing.md for its origin)")
+        return path
+
+    return get
 
 
 @pytest.fixture(scope="session")

@@ -3,18 +3,25 @@
 It runs the very commands a user would type (`vtdata sources ...`, `vtdata download ...`, ...),
 so what it prints is a runnable transcript of the pipeline. The synthetic corpus, its server
 and the native metadata files are the only things it makes that the commands do not.
+`vtdata serve` starts the same server (`serving`) and waits, so the transcript can be followed
+by hand, offline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vtdata.records.names import SOURCES_NAME
-from vtdata.synthetic import SyntheticServer, SyntheticSpec, generate
+from vtdata.config.workers import default_workers
+from vtdata.records.names import CHECKPOINTS_DIR, LATEST_CHECKPOINT, SOURCES_NAME
+
+if TYPE_CHECKING:  # the synthetic corpus (and its decoders) load when a demo starts, not for --help
+    from vtdata.synthetic import NativeFiles, SyntheticServer
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class QuickstartConfig:
     cc3m: int = 40  # captioned still images
     train_steps: int = 300
     train: bool = True
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)  # one per CPU core
 
 
 @dataclass(frozen=True)
@@ -208,7 +215,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
                     str(r / "webvid/shards"),
                     "--val-shards",
                     str(r / "webvid/shards"),
-                    "--out",
+                    "--output",
                     str(run_dir),
                     "--steps",
                     str(cfg.train_steps),
@@ -220,13 +227,14 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
                     str(cfg.seed),
                     "--contrast-words",
                     "left,right,up,down",
+                    *(["--resume"] if (run_dir / CHECKPOINTS_DIR / LATEST_CHECKPOINT).exists() else []),
                 ],
             ),
             Step(
                 "Evaluate text<->video retrieval on the held-out clips",
                 [
                     "evaluate",
-                    str(run_dir / "checkpoints" / "latest.pt"),
+                    str(run_dir / CHECKPOINTS_DIR / LATEST_CHECKPOINT),
                     "--shards",
                     str(r / "webvid/shards"),
                     "--split",
@@ -241,16 +249,22 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
     return plan
 
 
-def run_quickstart(
-    cfg: QuickstartConfig,
-    run_step: Callable[[Step], None],
-    on_stage: Callable[[str], None] = lambda message: None,
-) -> list[Step]:
-    """Generate and serve the synthetic corpus, then run every step through `run_step`.
+@dataclass
+class Demo:
+    """The served synthetic corpus: its URL, its native metadata files, and the tour's commands."""
 
-    `run_step` executes one command (the CLI passes its own click group); a step that fails
-    raises and ends the quickstart, since each later step needs the one before.
-    """
+    url: str
+    native: NativeFiles
+    steps: list[Step]
+
+
+@contextlib.contextmanager
+def serving(cfg: QuickstartConfig, on_stage: Callable[[str], None] = lambda message: None) -> Iterator[Demo]:
+    """Generate (or reuse) the synthetic corpus under `cfg.root`, serve it on 127.0.0.1 (on the port
+    of the previous run when it is free) and write its native metadata; the server stops at the end
+    of the block."""
+    from vtdata.synthetic import SyntheticSpec, generate
+
     root = Path(cfg.root)
     spec = SyntheticSpec(
         seed=cfg.seed,
@@ -264,10 +278,47 @@ def run_quickstart(
     with _server(corpus.root, root / "server.json", on_stage) as server:  # started; stops on exit
         on_stage(f"Serving it at {server.url} (direct files, watch pages for yt-dlp)")
         native = corpus.write_native(server.url, root / "metadata")
-        plan = steps(cfg, root / "metadata", native.howto_url_template)
-        for step in plan:
+        yield Demo(server.url, native, steps(cfg, root / "metadata", native.howto_url_template))
+
+
+def run_quickstart(
+    cfg: QuickstartConfig,
+    run_step: Callable[[Step], None],
+    on_stage: Callable[[str], None] = lambda message: None,
+) -> list[Step]:
+    """Generate and serve the synthetic corpus, then run every step through `run_step`.
+
+    `run_step` executes one command (the CLI passes its own click group); a step that fails
+    raises and ends the quickstart, since each later step needs the one before.
+    """
+    with serving(cfg, on_stage) as demo:
+        for step in demo.steps:
             run_step(step)
-    return plan
+    return demo.steps
+
+
+def next_steps(cfg: QuickstartConfig) -> list[str]:
+    """What to try once the quickstart has run: look at the data, then use it."""
+    r = Path(cfg.root)
+    shards = r / "webvid/shards"
+    lines = [
+        f"vtdata inspect {shards}                       # list some clip ids",
+        f"vtdata inspect {shards} --key <clip_id>        # a sample's frames as a contact sheet",
+        f"vtdata stats {shards}                          # samples, shards, failures",
+        f"vtdata stats {r / 'cc3m/download'} --failures  # what failed in a download, and why",
+        f"vtdata serve {r}                               # serve the corpus again, to rerun any step by hand",
+    ]
+    if cfg.train:
+        lines.append(f"open {r / 'runs/reference/curves.png'}       # loss and retrieval curves")
+    lines += [
+        "",
+        "In your own training code (docs/loader.md):",
+        "    from vtdata.loader import VideoTextDataset, make_loader, to_device",
+        f'    ds = VideoTextDataset("{shards}", split="train", num_frames=4, sampling="rand", size=64)',
+        "    loader = make_loader(ds, batch_size=32, num_workers=2)",
+        '    for batch in loader: video = to_device(batch, "cpu")["video"]   # [B, T, 3, 64, 64]',
+    ]
+    return lines
 
 
 def _server(corpus_root: Path, memo: Path, on_stage: Callable[[str], None]) -> SyntheticServer:
@@ -276,6 +327,8 @@ def _server(corpus_root: Path, memo: Path, on_stage: Callable[[str], None]) -> S
     CC3M ids are derived from image URLs, which contain the port: serving a rerun on a new
     port would turn every image into a new item instead of resuming.
     """
+    from vtdata.synthetic import SyntheticServer
+
     previous = json.loads(memo.read_text())["port"] if memo.exists() else 0
     server = SyntheticServer(corpus_root, port=previous)
     try:

@@ -6,7 +6,6 @@ from vtdata.align.options import AlignOptions, ClipOptions
 from vtdata.align.pipeline import AlignItem, Drop, align_item, align_items, pick_subtitles
 from vtdata.records.sources import Segment, SourceItem
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 SEGMENTS = [Segment(1.0, 3.0, "from the segments"), Segment(3.0, 5.0, "second segment")]
 
 
@@ -22,9 +21,9 @@ def test_pick_subtitles_order():
     assert pick_subtitles(subs, ["fr"]) == []
 
 
-def test_subtitles_beat_segments_beat_caption():
+def test_subtitles_beat_segments_beat_caption(real_file):
     ai = AlignItem(
-        _item(segments=SEGMENTS, caption="a caption"), 400.0, {"en": REAL / "youtube_autocaption_old.vtt"}
+        _item(segments=SEGMENTS, caption="a caption"), 400.0, {"en": real_file("youtube_autocaption_old.vtt")}
     )
     r = align_item(ai)
     assert (r.source, r.rolling) == ("subtitles:en", True)

@@ -1,12 +1,9 @@
-from pathlib import Path
 
 from vtdata.align.srt import parse_srt, read_srt
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 
-
-def test_real_srt_with_malformed_timestamps():
-    parsed = read_srt(REAL / "malformed_timestamps.srt")
+def test_real_srt_with_malformed_timestamps(real_file):
+    parsed = read_srt(real_file("malformed_timestamps.srt"))
     assert [(c.start, c.end, c.text, c.line) for c in parsed.cues] == [
         (0.0, 1.0, "Red!", 2),
         (2.0, 3.5, "More Red!", 6),

@@ -14,15 +14,13 @@ from vtdata.records.ids import shard_of
 from vtdata.records.ledger import LedgerEntry
 from vtdata.records.sources import Segment, SourceItem, write_sources
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
-
 
 def _src(item_id, dataset="howto100m", media="video", **kw):
     return SourceItem(item_id, item_id, dataset, media, f"http://x/{item_id}", **kw)
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(real_file, tmp_path):
     """A download store as `vtdata download` leaves it: sources.parquet, ledger.sqlite, media/."""
     root = tmp_path / "store"
     root.mkdir()
@@ -60,7 +58,7 @@ def store(tmp_path):
                 **ok,
                 duration=300.0,
                 offset=280.0,
-                subtitles={"en": sub("yt1", REAL / "youtube_autocaption_old.vtt")},
+                subtitles={"en": sub("yt1", real_file("youtube_autocaption_old.vtt"))},
             )
         )
         ledger.put(LedgerEntry("seg1", **ok, duration=8.0))

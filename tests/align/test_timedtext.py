@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import pytest
 
@@ -7,14 +6,13 @@ from vtdata.align.records import TimedTextError
 from vtdata.align.timedtext import read_timed_text
 from vtdata.synthetic.captions import youtube_autocaption_vtt
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 SRT = "1\n00:00:01,000 --> 00:00:02,000\nhi\n"
 
 
-def test_real_files_by_suffix():
-    yt = read_timed_text(REAL / "youtube_autocaption_old.vtt")
+def test_real_files_by_suffix(real_file):
+    yt = read_timed_text(real_file("youtube_autocaption_old.vtt"))
     assert (yt.format, yt.rolling, len(yt.cues)) == ("vtt", True, 3)
-    srt = read_timed_text(REAL / "malformed_timestamps.srt")
+    srt = read_timed_text(real_file("malformed_timestamps.srt"))
     assert (srt.format, srt.rolling, [c.text for c in srt.cues][:2]) == ("srt", False, ["Red!", "More Red!"])
 
 

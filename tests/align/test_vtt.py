@@ -1,15 +1,12 @@
-from pathlib import Path
 
 import pytest
 
 from vtdata.align.records import TimedTextError
 from vtdata.align.vtt import parse_vtt, read_vtt
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 
-
-def test_real_youtube_old_format():
-    parsed = read_vtt(REAL / "youtube_autocaption_old.vtt")
+def test_real_youtube_old_format(real_file):
+    parsed = read_vtt(real_file("youtube_autocaption_old.vtt"))
     assert parsed.issues == []
     assert [(c.start, c.end, c.line) for c in parsed.cues] == [
         (286.07, 286.47, 12),
@@ -22,8 +19,8 @@ def test_real_youtube_old_format():
     assert parsed.cues[3].text.endswith("telling\n </c>")
 
 
-def test_real_netflix_notes_and_settings():
-    parsed = read_vtt(REAL / "netflix_notes_settings.vtt")
+def test_real_netflix_notes_and_settings(real_file):
+    parsed = read_vtt(real_file("netflix_notes_settings.vtt"))
     assert parsed.issues == [] and len(parsed.cues) == 865
     first, second, last = parsed.cues[0], parsed.cues[1], parsed.cues[-1]
     assert (first.start, first.end, first.text, first.line) == (7.96, 9.48, "[Alba] <i>En 1928,</i>", 20)

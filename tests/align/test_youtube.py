@@ -1,4 +1,3 @@
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,15 +8,13 @@ from vtdata.align.vtt import parse_vtt, read_vtt
 from vtdata.align.youtube import dedup_rolling, is_rolling, plain_cues
 from vtdata.synthetic.captions import youtube_autocaption_vtt
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
-
 
 def _words(cues):
     return [(w.start, w.text) for c in cues for w in c.words]
 
 
-def test_real_old_format_each_word_once_at_its_time():
-    cues = read_vtt(REAL / "youtube_autocaption_old.vtt").cues
+def test_real_old_format_each_word_once_at_its_time(real_file):
+    cues = read_vtt(real_file("youtube_autocaption_old.vtt")).cues
     assert is_rolling(cues)
     out = dedup_rolling(cues)
     assert _words(out) == [
@@ -37,8 +34,8 @@ def test_real_old_format_each_word_once_at_its_time():
     ]
 
 
-def test_netflix_does_not_roll():
-    assert not is_rolling(read_vtt(REAL / "netflix_notes_settings.vtt").cues)
+def test_netflix_does_not_roll(real_file):
+    assert not is_rolling(read_vtt(real_file("netflix_notes_settings.vtt")).cues)
 
 
 def _check_recovered(words, style):

@@ -1,13 +1,10 @@
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from vtdata.download.sniff import SNIFF_BYTES, sniff
-
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 
 
 def _image_bytes(fmt: str) -> bytes:
@@ -16,10 +13,10 @@ def _image_bytes(fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def test_real_mp4_and_webm():
-    mp4 = sniff((REAL / "nasa_13013.mp4").read_bytes()[:SNIFF_BYTES])
+def test_real_mp4_and_webm(real_file):
+    mp4 = sniff((real_file("nasa_13013.mp4")).read_bytes()[:SNIFF_BYTES])
     assert (mp4.kind, mp4.ext) == ("video", "mp4")
-    webm = sniff((REAL / "big_buck_bunny_432_433.webm").read_bytes()[:SNIFF_BYTES])
+    webm = sniff((real_file("big_buck_bunny_432_433.webm")).read_bytes()[:SNIFF_BYTES])
     assert (webm.kind, webm.ext) == ("video", "webm")
 
 

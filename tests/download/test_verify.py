@@ -10,8 +10,6 @@ from vtdata.download.verify import verify_image, verify_video
 from vtdata.media.ffmpeg import run_ffmpeg
 from vtdata.records.ledger import Reason
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
-
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
@@ -36,10 +34,10 @@ def test_good_video_reports_size_duration_fps(clips):
     assert v.duration == pytest.approx(3.0, abs=0.05)
 
 
-def test_real_files(clips):
-    nasa = verify_video(REAL / "nasa_13013.mp4")  # several video streams: the largest is used
+def test_real_files(clips, real_file):
+    nasa = verify_video(real_file("nasa_13013.mp4"))  # several video streams: the largest is used
     assert nasa.width * nasa.height >= 320 * 180 and nasa.duration == pytest.approx(13, abs=1)
-    webm = verify_video(REAL / "big_buck_bunny_432_433.webm")
+    webm = verify_video(real_file("big_buck_bunny_432_433.webm"))
     assert webm.duration == pytest.approx(1.0, abs=0.1)
 
 

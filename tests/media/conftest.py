@@ -18,7 +18,6 @@ import pytest
 
 from vtdata.media.ffmpeg import run_ffmpeg
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 W, H, FPS, SECONDS = 128, 72, 25, 2
 N_FRAMES = FPS * SECONDS
 
@@ -222,11 +221,6 @@ def vfr_times() -> np.ndarray:
     return VFR_TIMES
 
 
-@pytest.fixture(scope="session")
-def real() -> Path:
-    if not REAL.is_dir():
-        pytest.skip(f"{REAL} is missing (the shared real-file folder beside the checkout)")
-    return REAL
 
 
 os.environ.setdefault("SVT_LOG", "1")  # SVT-AV1 prints its banner unless told to log errors only

@@ -39,7 +39,7 @@ def test_missing_empty_and_garbage_files(tmp_path):
     garbage.write_text("id,url\nv1,http://h/x\n")
     with pytest.raises(TableError, match=r"empty\.parquet: empty file \(0 bytes\); expected a clips table"):
         read_clips(empty)
-    with pytest.raises(TableError, match=r"garbage\.parquet: not a Parquet file .*expected a source table"):
+    with pytest.raises(TableError, match=r"garbage\.parquet: not a Parquet file; expected a source table"):
         read_sources(garbage)
     with pytest.raises(TableError, match=r"nope\.parquet: no such file"):
         read_clips(tmp_path / "nope.parquet")

@@ -17,7 +17,6 @@ from vtdata.shard.plan import plan_shards
 from vtdata.shard.records import ClipRow, ShardJob, VideoTask
 from vtdata.shard.run import ShardError, absolute, shard
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 CONFIG = {"sampling.num_frames": 3, "resize.short_side": 48, "shards.samples_per_shard": 3}
 
 
@@ -147,14 +146,14 @@ def test_max_shard_bytes_splits_a_shard(shard_input, tmp_path):
     assert summary.total["samples"] == 7
 
 
-def test_real_files_through_a_media_table(tmp_path):
+def test_real_files_through_a_media_table(tmp_path, real_file):
     """Real files: NASA footage with two video streams (the largest is used) and a VP8 WebM."""
     from vtdata.records.clips import Clip, write_clips
 
     table = tmp_path / "media.csv"
     table.write_text(
-        f"id,path,media,dataset\nnasa,{REAL / 'nasa_13013.mp4'},video,custom\n"
-        f"bunny,{REAL / 'big_buck_bunny_432_433.webm'},video,custom\n"
+        f"id,path,media,dataset\nnasa,{real_file('nasa_13013.mp4')},video,custom\n"
+        f"bunny,{real_file('big_buck_bunny_432_433.webm')},video,custom\n"
     )
     clips = [Clip("nasa_0", "nasa", 4.0, 8.0, "nasa"), Clip("bunny_0", "bunny", 0.0, 0.0, "bunny")]
     write_clips(clips, tmp_path / "clips.parquet")

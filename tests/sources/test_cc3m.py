@@ -5,12 +5,11 @@ from vtdata.records.ids import id_from_url
 from vtdata.sources import cc3m
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "real"
 SAMPLES = ROOT / "manifests" / "cc3m"
 
 
-def test_real_excerpt():
-    result = cc3m.read(REAL / "cc3m_validation_sample.tsv", split="val")
+def test_real_excerpt(real_file):
+    result = cc3m.read(real_file("cc3m_validation_sample.tsv"), split="val")
     assert result.num_items == 20 and result.report.total == 0
     assert dict(result.counts) == {("cc3m", "image", "val"): 20}
     first = result.items[0]

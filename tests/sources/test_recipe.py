@@ -3,13 +3,13 @@ import random
 import pytest
 
 from vtdata.records.sources import SourceItem
-from vtdata.sources.recipe import Selection, hash_unit, select
+from vtdata.sources.recipe import Budget, Located, Selection, hash_unit, select
 from vtdata.sources.report import SkipReport
 
 
 def _located(ids):
     return [
-        (
+        Located(
             f"test line {n}",
             SourceItem(id=i, source_id=i, dataset="custom", media="video", url=f"http://x/{i}", split=""),
         )
@@ -88,3 +88,30 @@ def test_hash_unit_is_fixed():
 def test_bad_selection_is_refused(kw):
     with pytest.raises(ValueError):
         Selection(**kw)
+
+
+def test_limit_counts_per_file_and_stops_reading_each_file(tmp_path):
+    """--limit over a train and a val file keeps N of each, and reads no row of a full file."""
+    from vtdata.sources import webvid
+
+    header = "videoid,name,page_idx,page_dir,duration,contentUrl\n"
+    for name, n in (("results_2M_train.csv", 500), ("results_2M_val.csv", 40)):
+        tag = name[11:14]
+        rows = [f"{tag}{i},clip {i},1,d,PT00H00M10S,http://h/{tag}{i}.mp4\n" for i in range(n)]
+        (tmp_path / name).write_text(header + "".join(rows))
+    result = webvid.read([tmp_path / "results_2M_train.csv", tmp_path / "results_2M_val.csv"], limit=30)
+    assert sorted((split, n) for (_, _, split), n in result.counts.items()) == [("train", 30), ("val", 30)]
+    budget = Budget(30)
+    report = SkipReport()
+    parsed = list(webvid.iter_located(tmp_path, report, True, budget))  # the budget alone stops nothing
+    assert len(parsed) == 540
+    consumed = []
+    located = webvid.iter_located(tmp_path, report, True, budget)
+
+    def counting():
+        for loc in located:
+            consumed.append(loc.item.id)
+            yield loc
+
+    kept = list(select(counting(), Selection(limit=30), report, budget))
+    assert len(kept) == 60 and len(consumed) == 60  # neither file was read past its 30th row

@@ -7,7 +7,6 @@ from vtdata.cli import main
 from vtdata.records.sources import read_sources
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "real"
 M = ROOT / "manifests"
 
 
@@ -15,11 +14,11 @@ def _run(*args):
     return CliRunner().invoke(main, ["sources", *map(str, args)])
 
 
-def test_webvid_writes_table_and_summary(tmp_path):
+def test_webvid_writes_table_and_summary(real_file, tmp_path):
     out = tmp_path / "sources.parquet"
     r = _run(
         "webvid",
-        REAL / "webvid_results_sample.csv",
+        real_file("webvid_results_sample.csv"),
         M / "webvid" / "results_malformed.csv",
         "--val-fraction",
         "0.3",
@@ -35,9 +34,9 @@ def test_webvid_writes_table_and_summary(tmp_path):
     assert "bad_duration" in r.output and "results_malformed.csv line 3" in r.output
 
 
-def test_cc3m_limit_and_split(tmp_path):
+def test_cc3m_limit_and_split(real_file, tmp_path):
     out = tmp_path / "cc3m.parquet"
-    r = _run("cc3m", REAL / "cc3m_validation_sample.tsv", "--limit", "7", "--split", "val", "-o", out)
+    r = _run("cc3m", real_file("cc3m_validation_sample.tsv"), "--limit", "7", "--split", "val", "-o", out)
     assert r.exit_code == 0, r.output
     assert [i.split for i in read_sources(out)] == ["val"] * 7
     assert "skipped: none" in r.output

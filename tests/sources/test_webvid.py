@@ -8,12 +8,11 @@ from vtdata.sources import webvid
 from vtdata.sources.report import SourceFormatError
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ROOT.parent / "shared" / "real"
 SAMPLES = ROOT / "manifests" / "webvid"
 
 
-def test_real_excerpt():
-    result = webvid.read(REAL / "webvid_results_sample.csv")
+def test_real_excerpt(real_file):
+    result = webvid.read(real_file("webvid_results_sample.csv"))
     assert result.num_items == 20 and result.report.total == 0
     first = result.items[0]
     assert first.id == first.source_id == "1053841541"

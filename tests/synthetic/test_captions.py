@@ -1,5 +1,4 @@
 import re
-from pathlib import Path
 
 import pytest
 import webvtt
@@ -12,7 +11,6 @@ from vtdata.synthetic.captions import (
     youtube_autocaption_vtt,
 )
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "real"
 TAG = re.compile(r"<(\d\d:\d\d:\d\d\.\d\d\d)>")
 MARKUP = re.compile(r"<[^>]*>")
 
@@ -76,9 +74,9 @@ def test_new_style_header_and_blank_rows():
     assert "align:start position:0%\n \nso<" in text  # the first cue's empty top row is a single space
 
 
-def test_old_style_looks_like_the_real_2018_files():
+def test_old_style_looks_like_the_real_2018_files(real_file):
     text = youtube_autocaption_vtt(NARRATION, style="old")
-    real = (REAL / "youtube_autocaption_old.vtt").read_text()
+    real = (real_file("youtube_autocaption_old.vtt")).read_text()
     assert text.split("\n\n", 1)[0] == real.split("\n\n", 1)[0]  # identical header block, Style and ##
     assert "<c.colorE5E5E5>" in text and "<c.colorCCCCCC>" in text
     assert re.search(r"\n </c>\n", text)  # the last colour group closes after the bridge's blank row

@@ -17,6 +17,7 @@ from vtdata.align.options import AlignOptions
 from vtdata.align.pipeline import AlignItem, Drop, ItemResult, align_items
 from vtdata.align.summary import AlignSummary
 from vtdata.records.clips import write_clips
+from vtdata.records.folders import check_writable, owned_folder
 from vtdata.records.names import SOURCES_NAME, report_path
 from vtdata.records.sources import read_sources
 
@@ -68,7 +69,10 @@ def run_align(
     opts: AlignOptions | None = None,
     progress: Callable[[ItemResult], None] | None = None,
 ) -> AlignSummary:
-    """Align every item, write `out` (clips.parquet) and its report; return the summary."""
+    """Align every item, write `out` (clips.parquet) and its report; return the summary.
+
+    A run that makes no clip at all writes nothing (an older `out` stays): the summary says why.
+    """
     summary = AlignSummary()
     opts = opts or AlignOptions()
 
@@ -77,7 +81,11 @@ def run_align(
             summary.add(result)
             yield from result.clips
 
-    write_clips(clips(), out)
+    check_writable(Path(out).parent)
+    with owned_folder(Path(out).parent):
+        written = write_clips(clips(), out, allow_empty=False)
+    if written is None:
+        return summary
     report = report_path(out)
     tmp = report.with_name(f".{report.name}.tmp")
     tmp.write_text(json.dumps(summary.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")

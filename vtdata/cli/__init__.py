@@ -12,33 +12,41 @@ import click
 from vtdata import __version__
 from vtdata.cli.align import align_cmd
 from vtdata.cli.download import download_cmd
+from vtdata.cli.errors import DEBUG_ENV, to_click
 from vtdata.cli.shard import shard_cmd
 from vtdata.cli.sources import sources_group
-from vtdata.cli.tools import inspect_cmd, quickstart_cmd, stats_cmd
+from vtdata.cli.tools import inspect_cmd, quickstart_cmd, serve_cmd, stats_cmd
 from vtdata.cli.train import evaluate_cmd, train_reference_cmd
 
 
 class VtdataGroup(click.Group):
-    """The root group: library errors that say what is wrong with an input become one-line messages."""
+    """The root group: an exception a command lets escape becomes one line (see `vtdata.cli.errors`);
+    `--debug` (or VTDATA_DEBUG=1) shows the traceback instead."""
 
     def invoke(self, ctx: click.Context):
-        from vtdata.config.typed import ConfigError
-        from vtdata.download.ledger import LedgerError
-        from vtdata.records.tables import TableError
-
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            raise click.UsageError(str(exc), ctx) from None
-        except (TableError, LedgerError) as exc:
-            raise click.ClickException(str(exc)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            raise to_click(exc, ctx) from None
 
 
 @click.group(
     cls=VtdataGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
 @click.version_option(__version__, prog_name="vtdata")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar=DEBUG_ENV,
+    help="Show the full traceback when a command fails (also: VTDATA_DEBUG=1).",
+)
+def main(debug: bool) -> None:
     """Video-text pre-training data: corpus metadata -> downloads -> clips -> WebDataset shards
     -> GPU-ready loaders -> a reference model.
 
@@ -50,7 +58,8 @@ def main() -> None:
       shard            sample frames and write WebDataset shards + index
       train-reference  train a small dual encoder on the shards
       evaluate         text<->video retrieval metrics of a checkpoint
-    Try `vtdata quickstart` to run everything on a built-in synthetic corpus.
+    Try `vtdata quickstart` to run everything on a built-in synthetic corpus, and
+    `vtdata serve` to serve that corpus and follow the tour by hand.
     """
 
 
@@ -62,6 +71,7 @@ for command in (
     evaluate_cmd,
     shard_cmd,
     quickstart_cmd,
+    serve_cmd,
     inspect_cmd,
     stats_cmd,
 ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from vtdata.align.options import BUILDERS, DEDUP_MODES, AlignOptions, ClipOptions
-from vtdata.cli.common import from_config
+from vtdata.cli.common import from_config, plural
 
 
 @click.command("align")
@@ -173,8 +173,12 @@ def align_cmd(store, sources_path, output, langs, dedup, howto100m, show_id, **c
         total=count_sources(table), desc="align", unit=" items", disable=None, dynamic_ncols=True
     ) as bar:
         summary = run_align(items(), out, opts, progress=lambda r: bar.update(1))
-    click.echo(f"wrote {out}: {summary.clips} clips from {summary.items} items")
+    if summary.clips:
+        click.echo(f"wrote {out}: {plural(summary.clips, 'clip')} from {plural(summary.items, 'item')}")
     click.echo(format_summary(summary))
+    if not summary.clips:
+        why = "the table holds no items" if not summary.items else "every item was dropped (reasons above)"
+        raise click.ClickException(f"no clips, nothing written to {out}: {why}")
 
 
 def _show_item(ai, result) -> None:

@@ -15,7 +15,7 @@ import click
 
 from vtdata.config.overrides import parse_pairs
 from vtdata.config.typed import ConfigError, default_of, doc_of
-from vtdata.config.units import exact_size, parse_size
+from vtdata.config.units import exact_size, parse_size, plural  # noqa: F401 - commands use plural
 
 
 def from_config(

@@ -21,7 +21,11 @@ from vtdata.download.config import BACKENDS, DownloadConfig
     "folder to resume: ok items are never fetched again.",
 )
 @from_config(
-    DownloadConfig, "workers", "--workers", type=click.IntRange(min=1), help="Items fetched at once."
+    DownloadConfig,
+    "workers",
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Items fetched at once (threads that wait on the network: 8 per CPU core, at most 32).",
 )
 @from_config(
     DownloadConfig,
@@ -212,8 +216,7 @@ def download_cmd(
 
     from vtdata.cli.common import pairs
     from vtdata.download import download
-    from vtdata.download.report import summary_lines
-    from vtdata.download.store import StoreBusy
+    from vtdata.download.report import failure_line, summary_lines
 
     logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)])
     options["max_bytes"] = options["max_bytes"] or None  # 0: no cap
@@ -242,10 +245,11 @@ def download_cmd(
     try:
         with opened_engine(kind, ray_address, cpus_per_task, max_retries) as runner, bar:
             summary = download(sources, store, config, progress=progress, engine=runner)
-    except StoreBusy as e:
-        raise click.ClickException(str(e)) from None
     except KeyboardInterrupt:
         click.echo("\ninterrupted: finished items are recorded; rerun the same command to resume", err=True)
         raise SystemExit(130) from None
     for line in summary_lines(summary):
         click.echo(line)
+    failed = failure_line(summary)
+    if failed:
+        raise click.ClickException(failed)

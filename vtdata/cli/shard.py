@@ -10,6 +10,7 @@ import click
 
 from vtdata.cli.common import BYTES, pairs, set_option
 from vtdata.cli.engine import engine_options, opened_engine
+from vtdata.config.workers import default_workers
 from vtdata.media.decoders import DECODERS
 from vtdata.media.sampling import MODES
 from vtdata.shard.config import STORES, PipelineConfig
@@ -132,7 +133,8 @@ KEYS = {
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Shard jobs run at once, each in its own process [default: number of CPUs].",
+    show_default="auto: one per CPU core",
+    help="Shard jobs run at once, each in its own process.",
 )
 @click.option(
     "--threads",
@@ -168,17 +170,16 @@ def shard_cmd(
     only their clips; stats.json and index.parquet say which and why. Formats: docs/formats.md
     section 4; guide: docs/shard.md.
     """
-    import os
     from pathlib import Path
 
     import yaml
     from tqdm import tqdm
 
     from vtdata.records.names import CLIPS_NAME
-    from vtdata.shard.config import ConfigError, load_pipeline, shipped_pipelines
+    from vtdata.shard.config import load_pipeline, shipped_pipelines
     from vtdata.shard.media import refs_from_store, refs_from_table
-    from vtdata.shard.run import ShardError, shard
-    from vtdata.shard.summary import format_summary
+    from vtdata.shard.run import shard
+    from vtdata.shard.summary import failure_line, format_summary
 
     if list_pipelines:
         for name, path in shipped_pipelines().items():
@@ -188,10 +189,7 @@ def shard_cmd(
     if "shards.splits" in overrides:
         overrides["shards.splits"] = list(overrides["shards.splits"])
     overrides.update(pairs(settings))
-    try:
-        config = load_pipeline(pipeline, overrides)
-    except ConfigError as e:
-        raise click.UsageError(str(e)) from None
+    config = load_pipeline(pipeline, overrides)
     if show_config:
         click.echo(yaml.safe_dump(config.to_dict(), sort_keys=False), nl=False)
         return
@@ -202,11 +200,8 @@ def shard_cmd(
     clips = Path(clips_path) if clips_path else Path(store) / CLIPS_NAME
     if not clips.exists():
         raise click.UsageError(f"{clips}: no clip table; run `vtdata align {store}` or pass --clips")
-    try:
-        refs = refs_from_store(store) if store else refs_from_table(media_table)
-    except (FileNotFoundError, ValueError) as e:
-        raise click.ClickException(str(e)) from None
-    workers = workers or os.cpu_count() or 1
+    refs = refs_from_store(store) if store else refs_from_table(media_table)
+    workers = workers or default_workers()
     with opened_engine(
         engine, ray_address, cpus_per_task, max_retries, workers=workers, threads=threads
     ) as runner:
@@ -227,8 +222,6 @@ def shard_cmd(
                     progress=bar.update,
                     on_plan=on_plan,
                 )
-            except ShardError as e:
-                raise click.ClickException(str(e)) from None
             except KeyboardInterrupt:
                 bar.close()
                 click.echo(
@@ -236,3 +229,6 @@ def shard_cmd(
                 )
                 raise SystemExit(130) from None
     click.echo(format_summary(summary))
+    failed = failure_line(summary)
+    if failed:
+        raise click.ClickException(failed)

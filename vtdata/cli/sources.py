@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from vtdata.cli.common import from_config
+from vtdata.cli.common import from_config, plural
 from vtdata.records.names import SOURCES_NAME
 from vtdata.sources.recipe import Selection
 from vtdata.sources.table import Columns
@@ -37,7 +39,8 @@ def _sources_options(func):
             "--limit",
             type=click.IntRange(min=0),
             show_default=False,
-            help="Stop after this many items (after sampling); the rest of the input is not read.",
+            help="Keep at most this many items of each input file (after sampling), so a train and a val "
+            "file both contribute; a file is read no further once it has them.",
         ),
         from_config(
             Selection,
@@ -72,33 +75,47 @@ def _sources_options(func):
 
 
 def _run_sources(prepare, *args, **kwargs) -> None:
-    """Run a `prepare_<corpus>` with a progress bar, turn input errors into CLI errors, summarize."""
+    """Run a `prepare_<corpus>` with a progress bar and summarize; no item at all is a failed run,
+    which writes nothing and leaves no folder behind."""
     import time
 
     from tqdm import tqdm
 
-    from vtdata.sources.report import SourceFormatError
+    from vtdata.records.folders import check_writable, owned_folder
 
+    output = Path(args[-1])
+    check_writable(output.parent)
     started = time.monotonic()
-    with tqdm(desc="reading", unit=" items", disable=None, leave=False) as bar:
-        try:
+    with owned_folder(output.parent):
+        with tqdm(desc="reading", unit=" items", disable=None, leave=False) as bar:
             result = prepare(*args, progress=bar.update, **kwargs)
-        except (SourceFormatError, ValueError) as e:
-            raise click.ClickException(str(e)) from None
-    click.echo(f"wrote {result.output}: {result.num_items} items in {time.monotonic() - started:.1f} s")
-    if result.counts:
+        _summarize(result, time.monotonic() - started)
+        if not result.num_items:
+            report = result.report
+            why = (
+                f"every one of {plural(report.total, 'row')} was skipped (reasons above): is the "
+                "input this corpus's format?"
+                if report.total
+                else "the input holds no rows"
+            )
+            raise click.ClickException(f"no items, nothing written to {output}: {why}")
+
+
+def _summarize(result, seconds: float) -> None:
+    report = result.report
+    if result.num_items:
+        click.echo(f"wrote {result.output}: {plural(result.num_items, 'item')} in {seconds:.1f} s")
         click.echo(f"  {'dataset':<10} {'media':<6} {'split':<12} {'items':>10}")
         for (dataset, media, split), n in sorted(result.counts.items()):
             click.echo(f"  {dataset:<10} {media:<6} {split:<12} {n:>10}")
-    report = result.report
-    if not report.total:
+    if report.total:
+        click.echo(f"skipped {report.total} (rows, or caption segments for bad_segment), by reason:")
+        for reason, n in report.counts.most_common():
+            click.echo(f"  {reason:<20} {n:>10}")
+            for message in report.messages.get(reason, [])[:3]:
+                click.echo(f"      e.g. {message}")
+    elif result.num_items:
         click.echo("skipped: none")
-        return
-    click.echo(f"skipped {report.total} (rows, or caption segments for bad_segment), by reason:")
-    for reason, n in report.counts.most_common():
-        click.echo(f"  {reason:<20} {n:>10}")
-        for message in report.messages.get(reason, [])[:3]:
-            click.echo(f"      e.g. {message}")
 
 
 @sources_group.command("howto100m")

@@ -142,7 +142,8 @@ def _words(text: str | None) -> list[str] | None:
     "num_workers",
     "--workers",
     type=click.IntRange(min=0),
-    help="DataLoader workers per process.",
+    show_default="auto: one per CPU core, shared among the processes of a node",
+    help="DataLoader worker processes per training process (0: load in the training process).",
 )
 @from_config(TrainConfig, "seed", "--seed", type=int, help="Seed of the model init and the data order.")
 @from_config(
@@ -201,7 +202,6 @@ def train_reference_cmd(
 
     from tqdm import tqdm
 
-    from vtdata.config.typed import ConfigError
     from vtdata.train import train_reference
     from vtdata.train.metrics import format_table
 
@@ -214,10 +214,7 @@ def train_reference_cmd(
     if no_plot:
         overrides["plot"] = False
     overrides.update(pairs(settings))
-    try:
-        config = TrainConfig.load(config_file, overrides)
-    except ConfigError as e:
-        raise click.UsageError(str(e)) from None
+    config = TrainConfig.load(config_file, overrides)
 
     is_main = int(os.environ.get("RANK", "0")) == 0  # under torchrun only rank 0 reports
     with tqdm(
@@ -273,7 +270,14 @@ def train_reference_cmd(
 @from_config(
     EvalConfig, "batch_size", "--batch-size", type=click.IntRange(min=1), help="Clips per forward pass."
 )
-@from_config(EvalConfig, "num_workers", "--workers", type=click.IntRange(min=0), help="DataLoader workers.")
+@from_config(
+    EvalConfig,
+    "num_workers",
+    "--workers",
+    type=click.IntRange(min=0),
+    show_default="auto: one per CPU core",
+    help="DataLoader worker processes (0: load in this process).",
+)
 @from_config(EvalConfig, "device", "--device", help="auto, cpu or cuda.")
 @click.option(
     "--contrast-words",
@@ -312,10 +316,7 @@ def evaluate_cmd(checkpoint, contrast_words, as_json, **options) -> None:
             bar.n = done
             bar.refresh()
 
-        try:
-            result = run_evaluation(config, progress)
-        except (FileNotFoundError, ValueError) as e:
-            raise click.ClickException(str(e)) from None
+        result = run_evaluation(config, progress)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return

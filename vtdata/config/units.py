@@ -1,7 +1,6 @@
-"""Byte sizes, written and read one way everywhere: SI units for `kB`/`MB`/`GB` (powers of 1000),
-binary units for `KiB`/`MiB`/`GiB` (powers of 1024), as `ls --si` and `ls -h` print them.
-
-A bare unit letter (`500M`, `2G`) is SI, like `MB`; `500MiB` is 500 x 2**20 bytes.
+"""Quantities as text, one way everywhere. Byte sizes: SI units for `kB`/`MB`/`GB` (powers of
+1000), binary units for `KiB`/`MiB`/`GiB` (powers of 1024), as `ls --si` and `ls -h` print them; a
+bare unit letter (`500M`, `2G`) is SI, like `MB`; `500MiB` is 500 x 2**20 bytes. Counts: `plural`.
 """
 
 from __future__ import annotations
@@ -54,3 +53,8 @@ def exact_size(n: int) -> str:
             if n and n % scale == 0:
                 return f"{n // scale}{unit if base == 1024 or unit != 'K' else 'k'}{suffix}"
     return str(n)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """`1 item`, `2 items`, `1 tar file`, `3 tar files` (`words` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from vtdata.config.workers import default_workers
 from vtdata.records.ledger import Reason
 
 BACKENDS = ("auto", "ytdlp", "http")
@@ -18,7 +19,7 @@ class DownloadConfig:
     verification included), so a run never hangs on one stuck item.
     """
 
-    workers: int = 16
+    workers: int = field(default_factory=lambda: default_workers(io_bound=True))  # 8 per core, <= 32
     per_host: int = 4
     timeout: float = 30.0  # connect / read timeout of one request
     deadline: float = 600.0

@@ -145,6 +145,27 @@ class Ledger:
             rows = self._db.execute("SELECT id, status, reason, attempts FROM entries").fetchall()
         return {r[0]: Prior(r[1], r[2], r[3] or 0) for r in rows}
 
+    def failure_examples(
+        self, per_reason: int = 3, reasons: tuple[str, ...] = ()
+    ) -> dict[str, list[LedgerEntry]]:
+        """Up to `per_reason` failed rows of every failure reason (only `reasons` when given), in id order."""
+        with self._lock:
+            found = [
+                r[0] for r in self._db.execute("SELECT DISTINCT reason FROM entries WHERE status = 'failed'")
+            ]
+        out: dict[str, list[LedgerEntry]] = {}
+        for reason in sorted(r or "error" for r in found):
+            if reasons and reason not in reasons:
+                continue
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT * FROM entries WHERE status = 'failed' AND coalesce(reason, 'error') = ? "
+                    "ORDER BY id LIMIT ?",
+                    (reason, per_reason),
+                ).fetchall()
+            out[reason] = [_entry(row) for row in rows]
+        return out
+
     def counts(self) -> dict[str, int]:
         """`{"ok": n, "<reason>": n, ...}`: ok rows under "ok", failed rows by reason."""
         with self._lock:

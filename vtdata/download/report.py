@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
+from vtdata.config.units import format_size
 from vtdata.download.runner import DownloadSummary
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
 
 
 def summary_lines(s: DownloadSummary) -> list[str]:
@@ -38,9 +31,8 @@ def summary_lines(s: DownloadSummary) -> list[str]:
     for name, n in rows:
         share = f"{100 * n / done:.1f}%" if done else "-"
         lines.append(f"  {name:<14} {n:>8} {share:>7}")
-    lines.append(
-        f"  {_size(s.bytes)} in {s.seconds:.1f} s: {s.items_per_s:.2f} items/s, {_size(s.bytes_per_s)}/s"
-    )
+    rate = format_size(s.bytes_per_s)
+    lines.append(f"  {format_size(s.bytes)} in {s.seconds:.1f} s: {s.items_per_s:.2f} items/s, {rate}/s")
     notes = []
     if s.partials_removed:
         notes.append(f"removed {s.partials_removed} partial files of an interrupted run")
@@ -53,3 +45,17 @@ def summary_lines(s: DownloadSummary) -> list[str]:
             notes.append(f"retry {reason} later: --retry-failed --reason {reason}")
     lines += [f"  note: {n}" for n in notes]
     return lines
+
+
+def failure_line(s: DownloadSummary) -> str | None:
+    """Why the run counts as failed (every item failed, or nothing to fetch at all), else None."""
+    if s.dry_run:
+        return None
+    if s.total == 0:
+        return f"the source table holds no items; nothing to download into {s.store}"
+    if s.planned and not s.ok and s.failed_total == s.planned:
+        return (
+            f"every item failed ({s.failed_total}; reasons above): `vtdata stats {s.store} --failures` "
+            "shows the messages"
+        )
+    return None

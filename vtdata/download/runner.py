@@ -28,6 +28,7 @@ from vtdata.download.plan import PlanCounts, Task, count_plan, plan
 from vtdata.download.remote import RemoteFetch
 from vtdata.download.store import copy_sources, store_lock, sweep_partials
 from vtdata.engine import Engine
+from vtdata.records.folders import check_writable, owned_folder
 from vtdata.records.ledger import LedgerEntry, Reason
 from vtdata.records.names import LEDGER_NAME
 from vtdata.records.sources import TABLE as SOURCES
@@ -114,8 +115,8 @@ def download(
         sources = list(sources)
     if config.dry_run:
         return _dry_run(sources, store, config)
-    store.mkdir(parents=True, exist_ok=True)
-    with store_lock(store):
+    check_writable(store)
+    with owned_folder(store), store_lock(store):
         copy_sources(sources, store)
         removed = sweep_partials(store)
         if removed:

@@ -102,7 +102,7 @@ class VideoTextDataset(wds.DataPipeline):
             listing = [
                 ShardList(shards.urls, self.state, self.seed, self.shuffle),
                 SplitByNode(self.state),
-                SplitByWorker(),
+                SplitByWorker(self.state),
             ]
         return wds.DataPipeline(
             *listing,

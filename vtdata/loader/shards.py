@@ -154,7 +154,8 @@ class SplitByNode:
                 kept += 1
                 yield shard
         if kept == 0:
-            log.warning(
+            self.state.warn_once(
+                "rank_without_shard",
                 "rank %d of %d got no shard: there are fewer shards than ranks; it yields nothing "
                 "(use resampled=True with an epoch_length, or write more shards)",
                 rank,
@@ -165,6 +166,9 @@ class SplitByNode:
 class SplitByWorker:
     """Keep every num_workers-th shard of this rank, starting at this worker."""
 
+    def __init__(self, state: SharedState) -> None:
+        self.state = state
+
     def __call__(self, src: Iterable[dict]) -> Iterator[dict]:
         worker, workers = worker_info()
         kept = 0
@@ -173,9 +177,10 @@ class SplitByWorker:
                 kept += 1
                 yield shard
         if kept == 0 and workers > 1:
-            log.warning(
+            self.state.warn_once(
+                "worker_without_shard",
                 "DataLoader worker %d of %d got no shard: fewer shards than ranks x workers, "
-                "so it idles this epoch (use fewer workers or more shards)",
+                "so it idles (use fewer workers or more shards; logged once per loader)",
                 worker,
                 workers,
             )

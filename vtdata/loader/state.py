@@ -25,6 +25,7 @@ log = logging.getLogger("vtdata.loader")
 _EPOCH, _PASS, _RANK, _WORLD = range(4)
 _SAMPLES, _SHARDS = range(2)
 _SLOTS = 257  # the main process, then one per DataLoader worker (ids beyond share the last slot)
+WARNINGS = ("rank_without_shard", "worker_without_shard")  # each is logged once per loader
 
 
 def derive_seed(*parts: int) -> int:
@@ -59,6 +60,15 @@ class SharedState:
     def __init__(self) -> None:
         self._values = torch.tensor([0, 0, -1, -1], dtype=torch.int64).share_memory_()
         self._counts = torch.zeros((_SLOTS, 2), dtype=torch.int64).share_memory_()
+        self._warned = torch.zeros(len(WARNINGS), dtype=torch.int64).share_memory_()
+
+    def warn_once(self, which: str, message: str, *args: object) -> None:
+        """Log a warning the first time any process of this loader meets `which` (one of `WARNINGS`):
+        a condition every worker meets every epoch is worth one line, not dozens."""
+        slot = WARNINGS.index(which)
+        if int(self._warned[slot]) == 0:
+            self._warned[slot] = 1
+            log.warning(message, *args)
 
     @property
     def epoch(self) -> int:

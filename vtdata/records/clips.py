@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vtdata.records.names import temporary
-from vtdata.records.tables import TableKind, open_table, register
+from vtdata.records.tables import TableKind, open_table, publish, register
 
 SCHEMA_VERSION = 1
 
@@ -57,8 +57,11 @@ TABLE = register(
 ARROW_SCHEMA = _COLUMNS.with_metadata(TABLE.metadata())
 
 
-def write_clips(clips: Iterable[Clip], path: str | Path, batch_size: int = 65536) -> Path:
+def write_clips(
+    clips: Iterable[Clip], path: str | Path, batch_size: int = 65536, *, allow_empty: bool = True
+) -> Path | None:
     """Write `clips.parquet` atomically (temporary name, then rename), `batch_size` rows at a time.
+    With `allow_empty=False` a run of no clips writes nothing (an older file stays) and returns None.
 
     Clips are consumed lazily, so a generator over millions of clips never sits in memory whole;
     if it raises, the temporary file is removed and `path` is left as it was.
@@ -79,8 +82,7 @@ def write_clips(clips: Iterable[Clip], path: str | Path, batch_size: int = 65536
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    tmp.replace(path)
-    return path
+    return publish(tmp, path, allow_empty)
 
 
 def read_clips(path: str | Path) -> Iterator[Clip]:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vtdata.records.names import temporary
-from vtdata.records.tables import TableKind, open_table, register
+from vtdata.records.tables import TableKind, open_table, publish, register
 
 SCHEMA_VERSION = 1
 DATASETS = ("howto100m", "webvid", "cc3m", "custom")
@@ -89,9 +89,15 @@ def to_arrow(items: Iterable[SourceItem]) -> pa.Table:
 
 
 def write_sources(
-    items: Iterable[SourceItem], path: str | Path, batch_size: int = 4096, max_segments: int = 32768
-) -> Path:
-    """Write the table atomically (temporary name, then rename), a batch at a time.
+    items: Iterable[SourceItem],
+    path: str | Path,
+    batch_size: int = 4096,
+    max_segments: int = 32768,
+    *,
+    allow_empty: bool = True,
+) -> Path | None:
+    """Write the table atomically (temporary name, then rename), a batch at a time. With
+    `allow_empty=False` a run of no items writes nothing (an older file stays) and returns None.
 
     Items are consumed lazily, so a generator over a huge corpus never sits in memory whole: a
     batch (one row group) holds at most `batch_size` items and about `max_segments` segments.
@@ -115,8 +121,7 @@ def write_sources(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    tmp.replace(path)
-    return path
+    return publish(tmp, path, allow_empty)
 
 
 def read_sources(path: str | Path) -> Iterator[SourceItem]:

@@ -73,8 +73,8 @@ def open_table(path: str | Path, kind: TableKind) -> pq.ParquetFile:
         raise TableError(f"{path}: empty file (0 bytes); expected a {kind.what}")
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise TableError(f"{path}: not a Parquet file ({_first_line(exc)}); expected a {kind.what}") from None
+    except (pa.ArrowInvalid, OSError):
+        raise TableError(f"{path}: not a Parquet file; expected a {kind.what}") from None
     name, version = kind_of(pf)
     if name is None:
         missing = [c for c in kind.required if c not in pf.schema_arrow.names]
@@ -116,6 +116,11 @@ def conform(table: pa.Table, kind: TableKind, columns: list[str] | None = None) 
     return pa.Table.from_arrays(arrays, names=names).cast(schema)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+def publish(tmp: Path, path: Path, allow_empty: bool = True) -> Path | None:
+    """Rename the finished temporary table `tmp` to `path`; without `allow_empty`, a table of no rows
+    is removed instead (None), so an empty run never replaces an older file."""
+    if not allow_empty and pq.ParquetFile(tmp).metadata.num_rows == 0:
+        tmp.unlink()
+        return None
+    tmp.replace(path)
+    return path

@@ -27,6 +27,7 @@ from vtdata.engine import Engine, TaskError, storage
 from vtdata.engine.local import LocalEngine
 from vtdata.engine.storage import Location
 from vtdata.records.clips import Clip, read_clips
+from vtdata.records.folders import check_writable, owned_folder
 from vtdata.records.names import DATASET_NAME, DONE_DIR, INDEX_NAME, PLAN_NAME, SHARD_LOCK, STATS_NAME
 from vtdata.shard.config import PipelineConfig
 from vtdata.shard.job import read_done, run_job
@@ -84,14 +85,18 @@ def shard(
     """
     started = time.monotonic()
     out = out_dir if storage.is_url(out_dir) else Path(out_dir)
-    storage.makedirs(out)
+    rows = read_clips(clips) if isinstance(clips, (str, Path)) else clips
+    jobs = plan_shards(rows, refs, config, out)
+    if not jobs:
+        wanted = config.shards.splits
+        splits = f" of the splits {', '.join(wanted)}" if wanted is not None else ""
+        source = clips if isinstance(clips, (str, Path)) else "the clip table"
+        raise ShardError(f"no clips to shard: {source} holds no clip{splits}; nothing written")
     engine = engine or LocalEngine(1)
-    with _locked(out):
+    with _output_folder(out), _locked(out):
         if overwrite:
             clear_output(out)
         _remove_temporaries(out)
-        rows = read_clips(clips) if isinstance(clips, (str, Path)) else clips
-        jobs = plan_shards(rows, refs, config, out)
         digest = plan_digest(jobs)
         _check_plan(out, digest, config)
         results: dict[str, ShardResult] = {}
@@ -117,9 +122,11 @@ def shard(
                 written += sum(outcome.tars.values())
         if errors:
             names = ", ".join(name for name, _ in errors[:5])
+            last = errors[0][1].strip().splitlines()[-1] if errors[0][1].strip() else "?"
+            jobs_word = "job" if len(errors) == 1 else "jobs"
             raise ShardError(
-                f"{len(errors)} shard job(s) raised ({names}); the others are done, a rerun retries these. "
-                f"First error:\n{errors[0][1]}"
+                f"{len(errors)} shard {jobs_word} raised ({names}): {last}; the others are done, a rerun "
+                f"retries these (--debug shows the traceback). First error:\n{errors[0][1]}"
             )
         ordered = [results[job.name] for job in jobs]
         stats = write_outputs(out, ordered, config, digest)
@@ -174,6 +181,19 @@ def _check_plan(out: Location, digest: str, config: PipelineConfig) -> None:
             "shard into a new folder, or pass --overwrite to replace them"
         )
     storage.write_bytes(path, json.dumps({"digest": digest, "config": config.to_dict()}, indent=1).encode())
+
+
+@contextlib.contextmanager
+def _output_folder(out: Location) -> Iterator[None]:
+    """The output folder for this run (made here; removed again if the run fails before it holds
+    anything but its lock). URLs are made as they are: object stores have no folders to leave."""
+    if storage.is_url(out):
+        storage.makedirs(out)
+        yield
+        return
+    check_writable(out)
+    with owned_folder(out):
+        yield
 
 
 @contextlib.contextmanager

@@ -17,19 +17,25 @@ from collections.abc import Callable, Iterator, Sequence
 from vtdata.records.ids import id_from_url
 from vtdata.records.sources import SourceItem
 from vtdata.sources.inputs import PathLike, expand_paths, is_http_url, open_text
-from vtdata.sources.recipe import AUTO_SPLIT, Located, Selection, file_split, run
+from vtdata.sources.recipe import AUTO_SPLIT, Budget, Located, Selection, file_split, run
 from vtdata.sources.report import BAD_ROW, BAD_URL, MISSING_CAPTION, MISSING_URL, SkipReport, SourceResult
 
 FILE_PATTERN = "*.tsv"
 
 
 def iter_located(
-    paths: PathLike | Sequence[PathLike], report: SkipReport, auto_split: bool = False
+    paths: PathLike | Sequence[PathLike],
+    report: SkipReport,
+    auto_split: bool = False,
+    budget: Budget | None = None,
 ) -> Iterator[Located]:
-    """Parsed items with their file and line, before selection; folders mean their *.tsv files."""
+    """Parsed items with their file and line, before selection; folders mean their *.tsv files.
+    A file is read no further once `budget` says it is full."""
     for path in expand_paths(paths, FILE_PATTERN):
         with open_text(path) as f:
             for line_no, line in enumerate(f, start=1):
+                if budget is not None and budget.full(path):
+                    break
                 line = line.rstrip("\r\n")
                 if not line.strip():
                     continue
@@ -50,7 +56,7 @@ def iter_located(
                 if not caption:
                     report.skip(MISSING_CAPTION, f"{where}: empty caption; skipped")
                     continue
-                yield (
+                yield Located(
                     where,
                     SourceItem(
                         id=id_from_url(url),
@@ -62,6 +68,7 @@ def iter_located(
                         split=file_split(path) if auto_split else "",
                         meta={"line": line_no},
                     ),
+                    str(path),
                 )
 
 
@@ -77,7 +84,9 @@ def read(
     """Read one or more CC3M TSVs into items plus a skip report."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report)
+    budget = Budget(limit)
+    located = iter_located(paths, report, selection.split == AUTO_SPLIT, budget)
+    return run(located, selection, report, budget=budget)
 
 
 def prepare_cc3m(
@@ -94,6 +103,6 @@ def prepare_cc3m(
     """Stream CC3M TSVs into `output` (sources.parquet, written atomically)."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(
-        iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report, output, progress
-    )
+    budget = Budget(limit)
+    located = iter_located(paths, report, selection.split == AUTO_SPLIT, budget)
+    return run(located, selection, report, output, progress, budget)

@@ -149,13 +149,13 @@ def iter_located(
             if not segments and require_captions:
                 report.skip(NO_CAPTIONS, f"{where}: no usable caption segments; skipped")
                 continue
-            yield where, _item(vid, segments, meta, url_template)
+            yield Located(where, _item(vid, segments, meta, url_template))
     for vid, (line, values) in (rows or {}).items():
         where = f"HowTo100M CSV {csv_path} line {line}"
         if require_captions:
             report.skip(NO_CAPTIONS, f"{where}: video {vid!r} has no captions in {captions_path}; skipped")
             continue
-        yield where, _item(vid, None, _meta(header, values), url_template)
+        yield Located(where, _item(vid, None, _meta(header, values), url_template))
 
 
 def read(

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from vtdata.records.sources import SourceItem, write_sources
 from vtdata.sources.report import DUPLICATE_ID, SkipReport, SourceResult
@@ -21,9 +22,15 @@ VAL_SPLIT = "val"
 AUTO_SPLIT = "auto"
 _FILE_SPLIT = re.compile(r"(?:^|[^a-z])(train(?:ing)?|val(?:id|idation)?|test)(?:[^a-z]|$)", re.IGNORECASE)
 
-# A recipe's parser yields (where, item): `where` names the file and line (or video id) for
-# messages, and `item.split` is "" unless the input itself says which split the row is in.
-Located = tuple[str, SourceItem]
+class Located(NamedTuple):
+    """What a recipe's parser yields: `where` names the file and line (or video id) for messages,
+    `item.split` is "" unless the input itself says which split the row is in, and `source` is the
+    input file it came from (`--limit` counts per file; "" for a recipe whose inputs are one stream).
+    """
+
+    where: str
+    item: SourceItem
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,8 @@ class Selection:
     that a `val_fraction` of items (chosen by id hash)
     go to "val" and a split given by the input row itself (table recipe) wins over both.
     `sample_fraction` keeps that fraction of ids (by a hash independent of the split's).
-    `limit` stops after that many items, reading no further.
+    `limit` keeps at most that many items of each input file (so a train and a val file both
+    contribute), and a file is read no further once its limit is reached.
     """
 
     limit: int | None = None
@@ -70,13 +78,32 @@ def hash_unit(item_id: str, seed: int, salt: str) -> float:
     return int.from_bytes(digest, "big") / 2**64
 
 
-def select(located: Iterable[Located], selection: Selection, report: SkipReport) -> Iterator[SourceItem]:
-    """Apply sampling, duplicate-id skipping, split assignment and the limit, lazily."""
+class Budget:
+    """The per-file `--limit`, shared by `select` (which counts what it keeps from each file) and a
+    recipe's parser (which stops reading a file once it is `full`, and the whole input once every
+    file is)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.counts: Counter[str] = Counter()
+
+    def full(self, source: str | Path = "") -> bool:
+        return self.limit is not None and self.counts[str(source)] >= self.limit
+
+
+def select(
+    located: Iterable[Located], selection: Selection, report: SkipReport, budget: Budget | None = None
+) -> Iterator[SourceItem]:
+    """Apply sampling, duplicate-id skipping, split assignment and the per-file limit, lazily."""
+    budget = budget or Budget(selection.limit)
     if selection.limit == 0:
         return
     seen: set[str] = set()
-    emitted = 0
-    for where, item in located:
+    for where, item, source in located:
+        if budget.full(source):
+            if source == "":  # one stream: nothing more to read
+                return
+            continue
         if selection.sample_fraction < 1.0 and (
             hash_unit(item.id, selection.seed, "sample") >= selection.sample_fraction
         ):
@@ -92,8 +119,8 @@ def select(located: Iterable[Located], selection: Selection, report: SkipReport)
             default = "train" if selection.split == AUTO_SPLIT else selection.split
             item.split = VAL_SPLIT if held_out else default
         yield item
-        emitted += 1
-        if selection.limit is not None and emitted >= selection.limit:
+        budget.counts[source] += 1
+        if source == "" and budget.full(source):
             return
 
 
@@ -103,15 +130,17 @@ def run(
     report: SkipReport,
     output: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
+    budget: Budget | None = None,
 ) -> SourceResult:
     """Collect the selected items, or stream them into `output` (atomically) when it is given.
 
-    `progress(n)` is called with the number of items just emitted.
+    `progress(n)` is called with the number of items just emitted. A run that selects no item
+    writes no file (an older `output` stays as it was): `SourceResult.output` is then None.
     """
     counts: Counter = Counter()
 
     def counted() -> Iterator[SourceItem]:
-        for item in select(located, selection, report):
+        for item in select(located, selection, report, budget):
             counts[(item.dataset, item.media, item.split)] += 1
             if progress is not None:
                 progress(1)
@@ -119,5 +148,5 @@ def run(
 
     if output is None:
         return SourceResult(items=list(counted()), report=report, counts=counts)
-    path = write_sources(counted(), output)
+    path = write_sources(counted(), output, allow_empty=False)
     return SourceResult(items=None, report=report, counts=counts, output=path)

@@ -27,7 +27,7 @@ from vtdata.records.ids import id_from_url, safe_id
 from vtdata.records.sources import MEDIA, Segment, SourceItem
 from vtdata.sources.durations import parse_iso_duration
 from vtdata.sources.inputs import PathLike, base_suffix, csv_rows, expand_paths, open_text
-from vtdata.sources.recipe import Located, Selection, run
+from vtdata.sources.recipe import Budget, Located, Selection, run
 from vtdata.sources.report import (
     BAD_DURATION,
     BAD_MEDIA,
@@ -166,8 +166,10 @@ def iter_located(
     columns: Columns = Columns(),
     media: str = "video",
     fmt: str | None = None,
+    budget: Budget | None = None,
 ) -> Iterator[Located]:
-    """Parsed items with their file and line (or Parquet row), before selection."""
+    """Parsed items with their file and line (or Parquet row), before selection. A file is read no
+    further once `budget` says it is full."""
     if media not in MEDIA:
         raise ValueError(f"media must be one of {MEDIA}, got {media!r}")
     mapped = {getattr(columns, f.name) for f in fields(columns)}
@@ -175,6 +177,8 @@ def iter_located(
     for path in expand_paths(paths, "*"):
         fmt_here = table_format(path, fmt)
         for where, row in _records(path, fmt_here, columns.required(), report):
+            if budget is not None and budget.full(path):
+                break
             url = _text(row.get(columns.url))
             if url is None:
                 report.skip(MISSING_URL, f"{where}: empty {columns.url!r}; row skipped")
@@ -216,7 +220,7 @@ def iter_located(
                 meta={k: _jsonable(v) for k, v in row.items() if k not in mapped and _text(v) is not None},
             )
             if start is None:
-                yield where, item
+                yield Located(where, item, str(path))
                 continue
             if caption is None:
                 report.skip(MISSING_CAPTION, f"{where}: timed row with an empty {columns.caption!r}; skipped")
@@ -224,9 +228,9 @@ def iter_located(
             segment = Segment(start=start, end=end, text=caption)
             if item.id not in timed:
                 item.caption, item.segments = None, [segment]
-                timed[item.id] = (where, item)
+                timed[item.id] = Located(where, item, str(path))
             elif timed[item.id][1].url != url:
-                first_where, first = timed[item.id]
+                first_where, first, _ = timed[item.id]
                 report.skip(
                     CONFLICT,
                     f"{where}: id {item.source_id!r} has url {url!r} but {first.url!r} at {first_where}; "
@@ -251,8 +255,9 @@ def read(
 ) -> SourceResult:
     """Read one or more tables into `dataset="custom"` items plus a skip report."""
     report = SkipReport()
-    located = iter_located(paths, report, columns=columns, media=media, fmt=fmt)
-    return run(located, Selection(limit, split, val_fraction, sample_fraction, seed), report)
+    budget = Budget(limit)
+    located = iter_located(paths, report, columns=columns, media=media, fmt=fmt, budget=budget)
+    return run(located, Selection(limit, split, val_fraction, sample_fraction, seed), report, budget=budget)
 
 
 def prepare_table(
@@ -271,6 +276,7 @@ def prepare_table(
 ) -> SourceResult:
     """Stream one or more tables into `output` (sources.parquet, written atomically)."""
     report = SkipReport()
-    located = iter_located(paths, report, columns=columns, media=media, fmt=fmt)
+    budget = Budget(limit)
+    located = iter_located(paths, report, columns=columns, media=media, fmt=fmt, budget=budget)
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(located, selection, report, output, progress)
+    return run(located, selection, report, output, progress, budget)

@@ -21,7 +21,7 @@ from vtdata.records.ids import safe_id
 from vtdata.records.sources import SourceItem
 from vtdata.sources.durations import parse_iso_duration
 from vtdata.sources.inputs import PathLike, csv_rows, expand_paths, is_http_url
-from vtdata.sources.recipe import AUTO_SPLIT, Located, Selection, file_split, run
+from vtdata.sources.recipe import AUTO_SPLIT, Budget, Located, Selection, file_split, run
 from vtdata.sources.report import (
     BAD_DURATION,
     BAD_URL,
@@ -49,11 +49,17 @@ def _meta(row: dict[str, str]) -> dict[str, Any]:
 
 
 def iter_located(
-    paths: PathLike | Sequence[PathLike], report: SkipReport, auto_split: bool = False
+    paths: PathLike | Sequence[PathLike],
+    report: SkipReport,
+    auto_split: bool = False,
+    budget: Budget | None = None,
 ) -> Iterator[Located]:
-    """Parsed items with their file and line, before selection; folders mean their results_*.csv."""
+    """Parsed items with their file and line, before selection; folders mean their results_*.csv.
+    A file is read no further once `budget` says it is full."""
     for path in expand_paths(paths, FILE_PATTERN):
         for line, row in csv_rows(path, REQUIRED_COLUMNS, report, what="WebVid CSV", hint=_HINT):
+            if budget is not None and budget.full(path):
+                break
             where = f"WebVid CSV {path} line {line}"
             vid, url, name = row["videoid"].strip(), row["contentUrl"].strip(), row["name"].strip()
             raw_duration = (row.get("duration") or "").strip()
@@ -74,7 +80,7 @@ def iter_located(
             except ValueError as e:
                 report.skip(BAD_DURATION, f"{where}: {e}; row skipped")
                 continue
-            yield (
+            yield Located(
                 where,
                 SourceItem(
                     id=safe_id(vid),
@@ -87,6 +93,7 @@ def iter_located(
                     split=file_split(path) if auto_split else "",
                     meta=_meta(row),
                 ),
+                str(path),
             )
 
 
@@ -102,7 +109,9 @@ def read(
     """Read one or more WebVid results CSVs (or folders of them) into items plus a skip report."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report)
+    budget = Budget(limit)
+    located = iter_located(paths, report, selection.split == AUTO_SPLIT, budget)
+    return run(located, selection, report, budget=budget)
 
 
 def prepare_webvid(
@@ -119,6 +128,6 @@ def prepare_webvid(
     """Stream WebVid results CSVs into `output` (sources.parquet, written atomically)."""
     report = SkipReport()
     selection = Selection(limit, split, val_fraction, sample_fraction, seed)
-    return run(
-        iter_located(paths, report, selection.split == AUTO_SPLIT), selection, report, output, progress
-    )
+    budget = Budget(limit)
+    located = iter_located(paths, report, selection.split == AUTO_SPLIT, budget)
+    return run(located, selection, report, output, progress, budget)

@@ -98,7 +98,10 @@ def resolve_checkpoint(path: str | os.PathLike) -> Path:
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
     """Read a checkpoint (file or run directory); RNG states need full unpickling, so trust your files."""
     path = resolve_checkpoint(path)
-    state = torch.load(path, map_location=map_location, weights_only=False)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as exc:  # noqa: BLE001 - torch raises pickle, zip and runtime errors for bad files
+        raise ValueError(f"{path}: not a vtdata checkpoint (cannot load it: {type(exc).__name__})") from None
     if not isinstance(state, dict) or "model" not in state or "model_config" not in state:
         raise ValueError(f"{path} is not a vtdata reference-trainer checkpoint (no model/model_config)")
     if state.get("format_version", 0) > FORMAT_VERSION:

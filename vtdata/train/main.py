@@ -26,6 +26,9 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from vtdata.config.workers import default_workers
+from vtdata.loader import resolve_shards
+from vtdata.records.folders import check_writable
 from vtdata.records.names import (
     CHECKPOINTS_DIR,
     LATEST_CHECKPOINT,
@@ -145,6 +148,10 @@ def train_reference(config: TrainConfig, progress: Progress | None = None) -> Tr
     rank; only rank 0 writes files. SIGINT/SIGTERM stop after the current step with a checkpoint
     (`TrainResult.stopped_early`); `config.resume` ("latest" or a path) continues such a run.
     """
+    check_inputs(config)
+    if config.num_workers is None:
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+        config = dataclasses.replace(config, num_workers=default_workers(processes=local))
     owns_group = not (dist.is_available() and dist.is_initialized())
     threads = torch.get_num_threads()
     node = init_node(config.device)
@@ -154,6 +161,21 @@ def train_reference(config: TrainConfig, progress: Progress | None = None) -> Tr
         torch.set_num_threads(threads)
         if owns_group:
             shutdown(node)
+
+
+def check_inputs(cfg: TrainConfig) -> None:
+    """Refuse, before anything is written, shards or splits that are not there, an output that cannot
+    be written, and a run folder that holds another run (unless resuming it)."""
+    resolve_shards(cfg.train_shards, cfg.train_split)
+    if cfg.val_shards:
+        resolve_shards(cfg.val_shards, cfg.val_split)
+    out = Path(cfg.out_dir)
+    if not cfg.resume and any((out / name).exists() for name in (RUN_CONFIG, RUN_LOG, CHECKPOINTS_DIR)):
+        raise ValueError(
+            f"{out}: holds a training run already; pass --resume to continue it, or choose another "
+            "--output (or delete the folder) to start a new one"
+        )
+    check_writable(out)
 
 
 def _train(cfg: TrainConfig, node: Node, progress: Progress | None) -> TrainResult:

@@ -83,7 +83,7 @@ class TrainConfig:
     vocab_size: int = 8000
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
     device: str = "auto"
-    num_workers: int = 2
+    num_workers: int | None = None  # None: one per CPU core, shared among the node's processes
     threads: int = 0
     seed: int = 0
     log_every: int = 10
@@ -162,7 +162,7 @@ class EvalConfig:
     split: str | None = "val"
     num_frames: int | None = None
     batch_size: int = 64
-    num_workers: int = 2
+    num_workers: int | None = None  # None: one per CPU core
     device: str = "auto"
     contrast_words: list[str] | None = None
     output: str | None = None

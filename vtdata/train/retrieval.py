@@ -18,7 +18,9 @@ from pathlib import Path
 
 import torch
 
+from vtdata.config.workers import default_workers
 from vtdata.loader import to_device
+from vtdata.records.folders import check_writable
 from vtdata.train.checkpoint import load_checkpoint
 from vtdata.train.data import eval_loader
 from vtdata.train.distributed import pick_device
@@ -153,6 +155,8 @@ def run_evaluation(config: EvalConfig, progress: Progress | None = None) -> dict
     "num_frames", "metrics": {...}, "seconds"}`.
     """
     started = time.perf_counter()
+    if config.output is not None:
+        check_writable(Path(config.output).parent)
     state = load_checkpoint(config.checkpoint)
     model = DualEncoder(ModelConfig(**state["model_config"]))
     model.load_state_dict(state["model"])
@@ -168,7 +172,7 @@ def run_evaluation(config: EvalConfig, progress: Progress | None = None) -> dict
         frames,
         torch_device,
         batch_size=config.batch_size,
-        num_workers=config.num_workers,
+        num_workers=default_workers() if config.num_workers is None else config.num_workers,
         contrast_words=config.contrast_words,
         progress=progress,
     )
