@@ -38,7 +38,7 @@ from vtdata.cli.common import from_config, plural
     ClipOptions,
     "min_duration",
     "--min-duration",
-    type=float,
+    type=click.FloatRange(min=0),
     help="merge: join cues until a clip lasts this (s).",
 )
 @from_config(
@@ -72,12 +72,14 @@ from vtdata.cli.common import from_config, plural
     help="Move text times by this many seconds before cutting (positive = later), for ASR that "
     "lags or leads the picture.",
 )
-@from_config(ClipOptions, "pad", "--pad", type=float, help="Extend both ends of every clip (s).")
+@from_config(
+    ClipOptions, "pad", "--pad", type=click.FloatRange(min=0), help="Extend both ends of every clip (s)."
+)
 @from_config(
     ClipOptions,
     "pad_to",
     "--pad-to",
-    type=float,
+    type=click.FloatRange(min=0),
     help="Grow shorter clips symmetrically to this length (s), MIL-NCE style (5 s there).",
 )
 @from_config(
@@ -98,7 +100,7 @@ from vtdata.cli.common import from_config, plural
     ClipOptions,
     "min_clip",
     "--min-clip",
-    type=float,
+    type=click.FloatRange(min=0),
     help="Drop clips shorter than this after clamping to the media (s), as too_short.",
 )
 @from_config(

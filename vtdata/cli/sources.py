@@ -66,7 +66,11 @@ def _sources_options(func):
             help="Keep only this fraction of items, chosen by a hash of (seed, id) (deterministic).",
         ),
         from_config(
-            Selection, "seed", "--seed", type=int, help="Seed of the --val-fraction and --sample hashes."
+            Selection,
+            "seed",
+            "--seed",
+            type=click.IntRange(min=0),
+            help="Seed of the --val-fraction and --sample hashes.",
         ),
     ]
     for option in reversed(options):

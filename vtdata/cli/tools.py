@@ -18,7 +18,11 @@ def _demo_options(func):
             "directory", type=click.Path(file_okay=False, path_type=Path), default="vtdata-quickstart"
         ),
         from_config(
-            QuickstartConfig, "seed", "--seed", type=int, help="Seed of the synthetic corpus and of training."
+            QuickstartConfig,
+            "seed",
+            "--seed",
+            type=click.IntRange(min=0),
+            help="Seed of the synthetic corpus and of training.",
         ),
         from_config(
             QuickstartConfig,

@@ -145,7 +145,13 @@ def _words(text: str | None) -> list[str] | None:
     show_default="auto: one per CPU core, shared among the processes of a node",
     help="DataLoader worker processes per training process (0: load in the training process).",
 )
-@from_config(TrainConfig, "seed", "--seed", type=int, help="Seed of the model init and the data order.")
+@from_config(
+    TrainConfig,
+    "seed",
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Seed of the model init and the data order.",
+)
 @from_config(
     TrainConfig,
     "threads",

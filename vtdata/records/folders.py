@@ -17,7 +17,6 @@ from vtdata.records.names import (
     LEDGER_NAME,
     RUN_LOG,
     SHARD_LOCK,
-    SOURCES_NAME,
     STATS_NAME,
 )
 
@@ -43,8 +42,6 @@ def identify(path: str | Path) -> str | None:
         return DOWNLOAD_STORE
     if (path / RUN_LOG).is_file() or (path / CHECKPOINTS_DIR).is_dir():
         return TRAINING_RUN
-    if (path / SOURCES_NAME).is_file():
-        return DOWNLOAD_STORE
     return None
 
 
