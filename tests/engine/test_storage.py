@@ -102,7 +102,7 @@ def test_shard_into_an_object_store_url_writes_the_local_bytes_and_resumes(clips
     storage.write_bytes(storage.join(url, ".train-000000.tar.tmp"), b"left by a killed run")
     storage.remove(storage.join(url, "_done", "train-000001.json"))  # as if killed before its done record
     again = shard(clips, url, config, refs, engine=LocalEngine(1))
-    assert again.resumed == len(first.results) - 1 and again.clips_run == 2
+    assert again.resumed == first.jobs - 1 and again.clips_run == 2
     assert _memory_files(url) == expected  # the temporary is gone, the shard rewritten the same
 
     cleared = shard(clips, url, config, refs, engine=LocalEngine(1), overwrite=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
@@ -10,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 import webdataset as wds
 
+from vtdata.records.clips import Clip
 from vtdata.shard.config import load_pipeline
-from vtdata.shard.job import run_shard_job
-from vtdata.shard.media import refs_from_store, refs_from_table
+from vtdata.shard.job import _here, run_shard_job
+from vtdata.shard.media import MediaRef, refs_from_store, refs_from_table
 from vtdata.shard.plan import plan_shards
-from vtdata.shard.records import ClipRow, ShardJob, VideoTask
 from vtdata.shard.run import ShardError, absolute, shard
 
 CONFIG = {"sampling.num_frames": 3, "resize.short_side": 48, "shards.samples_per_shard": 3}
@@ -171,25 +172,31 @@ def test_real_files_through_a_media_table(tmp_path, real_file):
     assert bunny["source"]["codec"] == "vp8" and bunny["end"] == 0.0 and len(bunny["frame_times"]) == 4
 
 
-# --- absolute(): what a worker on another node gets ---------------------------------------
+# --- what a worker on another node (in another folder) gets -----------------------------------
 
 
-def _job(out_dir: str, path: str | None) -> ShardJob:
-    task = VideoTask("v1", "webvid", "video", path, (ClipRow("v1_0", 0.0, 1.0, "a caption"),))
-    missing = VideoTask("v2", "webvid", "video", None, (ClipRow("v2_0", 0.0, 1.0, "b"),), missing="gone")
-    return ShardJob("train", 0, "train-000000", out_dir, (task, missing), digest="d1")
+def _plan(tmp_path: Path, path: str):
+    clips = [Clip("v1_0", "v1", 0.0, 1.0, "a caption"), Clip("v2_0", "v2", 0.0, 1.0, "b")]
+    refs = {"v1": MediaRef(path, "video", "webvid"), "v2": MediaRef(None, "video", "webvid", missing="gone")}
+    return plan_shards(clips, refs, load_pipeline(None), "shards")[0]
 
 
-def test_relative_paths_become_absolute_and_nothing_else_changes(tmp_path, monkeypatch):
+def test_relative_locations_become_absolute_and_nothing_else_changes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    job = absolute(_job("shards", "store/media/ab/v1.mp4"))
-    assert job.out_dir == str(tmp_path / "shards")
-    assert job.videos[0].path == str(tmp_path / "store/media/ab/v1.mp4")
-    assert job.videos[1].path is None and job.videos[1].missing == "gone"
-    assert (job.name, job.digest) == ("train-000000", "d1")
-    assert job.videos[0].clips == _job("x", "y").videos[0].clips
+    job = _plan(tmp_path, "store/media/ab/v1.mp4")
+    moved = absolute(job)
+    assert moved.out_dir == str(tmp_path / "shards") and moved.rows == str(tmp_path / job.rows)
+    assert (moved.name, moved.digest, moved.row_group, moved.cwd) == (job.name, job.digest, 0, str(tmp_path))
+    monkeypatch.chdir("/")  # a worker elsewhere resolves the job's relative media paths against its cwd
+    tasks = {t.id: t for t in _here(moved)}
+    assert tasks["v1"].path == str(tmp_path / "store/media/ab/v1.mp4")
+    assert tasks["v2"].path is None and tasks["v2"].missing == "gone"
 
 
-def test_urls_and_absolute_paths_are_kept():
-    job = _job("s3://bucket/shards", "/data/store/media/ab/v1.mp4")
-    assert absolute(job) == job
+def test_urls_and_absolute_paths_are_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    job = _plan(tmp_path, "/data/store/media/ab/v1.mp4")
+    assert absolute(dataclasses.replace(job, out_dir="s3://bucket/shards")).out_dir == "s3://bucket/shards"
+    moved = absolute(job)
+    monkeypatch.chdir("/")
+    assert {t.id: t.path for t in _here(moved)}["v1"] == "/data/store/media/ab/v1.mp4"

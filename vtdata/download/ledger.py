@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -125,7 +125,8 @@ class Ledger:
         return _entry(row) if row is not None else None
 
     def entries(self, status: str | None = "ok", reason: str | None = None) -> Iterator[LedgerEntry]:
-        """Rows with `status` (all when None), optionally only one failure `reason`, in id order."""
+        """Rows with `status` (all when None), optionally only one failure `reason`, in id order,
+        streamed a few thousand at a time (a corpus's ledger never sits in memory whole)."""
         where, args = [], []
         if status is not None:
             where.append("status = ?")
@@ -135,9 +136,26 @@ class Ledger:
             args.append(reason)
         sql = "SELECT * FROM entries" + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY id"
         with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        for row in rows:
-            yield _entry(row)
+            cursor = self._db.execute(sql, args)
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(4096)
+            if not rows:
+                return
+            for row in rows:
+                yield _entry(row)
+
+    def lookup(self, ids: Sequence[str]) -> dict[str, LedgerEntry]:
+        """The rows of `ids` that the ledger holds (by its primary key: cheap for any ledger size)."""
+        found: dict[str, LedgerEntry] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 900):  # under SQLite's limit on query parameters
+            chunk = ids[start : start + 900]
+            marks = ", ".join("?" * len(chunk))
+            with self._lock:
+                rows = self._db.execute(f"SELECT * FROM entries WHERE id IN ({marks})", chunk).fetchall()
+            found.update((row["id"], _entry(row)) for row in rows)
+        return found
 
     def priors(self) -> dict[str, Prior]:
         """Status, reason and attempts of every id: what planning needs, without the rest."""

@@ -87,6 +87,7 @@ def publish(local: Path, location: Location) -> None:
         os.replace(local, location)
         return
     fs, path = _fs(location)
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     if _renames(fs):
         tmp = _hidden(path)
         fs.put_file(str(local), tmp)
@@ -126,6 +127,11 @@ def glob(location: Location, pattern: str) -> list[Location]:
     fs, path = _fs(location)
     found = fs.glob(f"{path.rstrip('/')}/{pattern}")
     return sorted(join(location, p.rsplit("/", 1)[-1]) for p in found if not fs.isdir(p))
+
+
+def filesystem(url: str):
+    """`(fsspec filesystem, path)` of a URL, to open files on it."""
+    return _fs(url)
 
 
 def _fs(url: str):

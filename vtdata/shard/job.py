@@ -8,7 +8,9 @@ Files are read and written through `vtdata.engine.storage`, so `<out>` may also 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import time
 from collections.abc import Callable
 
@@ -17,7 +19,7 @@ from vtdata.engine.storage import Location
 from vtdata.records.names import DONE_DIR
 from vtdata.records.shards import Failure, IndexRow
 from vtdata.shard.config import PipelineConfig
-from vtdata.shard.records import ShardJob, ShardResult
+from vtdata.shard.records import ShardJob, ShardResult, VideoTask
 from vtdata.shard.samples import task_samples
 from vtdata.shard.tarwriter import ShardWriter
 
@@ -45,7 +47,7 @@ def run_shard_job(
     rows: list[IndexRow] = []
     failures: list[Failure] = []
     try:
-        for task in job.videos:
+        for task in _here(job):
             for clip, outcome in task_samples(task, job.split, config, threads):
                 row = IndexRow(
                     clip_id=clip.clip_id,
@@ -77,6 +79,20 @@ def run_shard_job(
     return result
 
 
+def _here(job: ShardJob) -> tuple[VideoTask, ...]:
+    """The job's tasks, relative media paths made absolute when this process runs in another folder
+    than the one that planned the job (a Ray worker)."""
+    tasks = job.videos
+    if not job.cwd or os.getcwd() == job.cwd:
+        return tasks
+    return tuple(
+        dataclasses.replace(t, path=os.path.join(job.cwd, t.path))
+        if t.path is not None and not os.path.isabs(t.path)
+        else t
+        for t in tasks
+    )
+
+
 def run_job(
     job: ShardJob, progress: Callable[[int], None] | None, config: PipelineConfig, threads: int
 ) -> ShardResult:
@@ -96,9 +112,10 @@ def write_done(out_dir: Location, result: ShardResult) -> None:
     storage.write_bytes(done_path(out_dir, result.name), data)
 
 
-def read_done(out_dir: Location, job: ShardJob) -> ShardResult | None:
+def read_done(out_dir: Location, job: ShardJob, check: bool = True) -> ShardResult | None:
     """The job's result if it is complete: done record present, same digest, every tar in place and
-    of the recorded size. Anything else means the job must run (again).
+    of the recorded size (`check=False` skips the tar sizes: for a job this run just finished).
+    Anything else means the job must run (again).
     """
     try:
         result = ShardResult.from_dict(json.loads(storage.read_bytes(done_path(out_dir, job.name))))
@@ -106,6 +123,8 @@ def read_done(out_dir: Location, job: ShardJob) -> ShardResult | None:
         return None
     if result.digest != job.digest:
         return None
+    if not check:
+        return result
     for name, size in result.tars.items():
         if storage.size(storage.join(out_dir, name)) != size:
             return None

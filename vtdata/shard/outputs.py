@@ -8,9 +8,12 @@ depends on time or on the machine's load (job wall times stay in `_done/`).
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,23 +30,72 @@ MAX_FAILURES_PER_REASON = 1000  # stats.json lists this many per reason; index.p
 
 
 def write_outputs(
-    out_dir: Location, results: Sequence[ShardResult], config: PipelineConfig, plan_digest: str
+    out_dir: Location, results: Iterable[ShardResult], config: PipelineConfig, plan_digest: str
 ) -> dict:
-    """Write the three files atomically; returns the stats dict."""
-    rows = [asdict(row) for result in results for row in result.rows]
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pylist(rows, schema=INDEX_SCHEMA), sink)
-    storage.write_bytes(storage.join(out_dir, INDEX_NAME), sink.getvalue().to_pybytes())
-    stats = build_stats(results)
+    """Write the three files atomically from `results` in plan order (read once, one at a time: a
+    plan of millions of clips never sits in memory); returns the stats dict."""
+    jobs: list[str] = []
+    tars: list[str] = []
+
+    def remembered() -> Iterator[ShardResult]:
+        for result in results:
+            jobs.append(result.name)
+            tars.extend(result.tars)
+            yield result
+
+    with _IndexWriter(out_dir) as index:
+        stats = build_stats(index.passing(remembered()))
     _write_json(storage.join(out_dir, STATS_NAME), stats)
-    _write_json(storage.join(out_dir, DATASET_NAME), dataset_record(config, results, plan_digest))
+    _write_json(storage.join(out_dir, DATASET_NAME), dataset_record(config, len(jobs), tars, plan_digest))
     return stats
 
 
-def build_stats(results: Sequence[ShardResult]) -> dict:
+class _IndexWriter:
+    """`index.parquet`, written in row groups of Parquet's default size as results stream past."""
+
+    GROUP = 1024 * 1024  # pyarrow's default row group: the bytes match a single `write_table`
+
+    def __init__(self, out_dir: Location) -> None:
+        self.location = storage.join(out_dir, INDEX_NAME)
+        self.tmp = Path(tempfile.mkdtemp(prefix="vtdata-index-")) / INDEX_NAME
+        self.writer = pq.ParquetWriter(self.tmp, INDEX_SCHEMA)
+        self.rows: list[dict] = []
+        self.groups = 0
+
+    def passing(self, results: Iterable[ShardResult]) -> Iterator[ShardResult]:
+        for result in results:
+            self.rows.extend(asdict(row) for row in result.rows)
+            if len(self.rows) >= self.GROUP:
+                self._flush(self.GROUP)
+            yield result
+
+    def _flush(self, n: int) -> None:
+        self.writer.write_table(pa.Table.from_pylist(self.rows[:n], schema=INDEX_SCHEMA))
+        del self.rows[:n]
+        self.groups += 1
+
+    def __enter__(self) -> _IndexWriter:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            if kind is None:
+                if self.rows or not self.groups:  # an empty index is one empty row group, as before
+                    self._flush(len(self.rows))
+                self.writer.close()
+                storage.publish(self.tmp, self.location)
+            else:
+                self.writer.close()
+        finally:
+            shutil.rmtree(self.tmp.parent, ignore_errors=True)
+
+
+def build_stats(results: Iterable[ShardResult]) -> dict:
+    """stats.json from the results in plan order, in one pass."""
     shards = {}
     total_reasons: Counter[str] = Counter()
     splits: dict[str, Counter] = {}
+    failures, listed = [], Counter()
     for result in results:
         reasons = Counter(f.reason for f in result.failures)
         total_reasons.update(reasons)
@@ -61,6 +113,10 @@ def build_stats(results: Sequence[ShardResult]) -> dict:
         }
         split = splits.setdefault(result.split, Counter())
         split.update(clips=len(result.rows), samples=len(ok), failed=len(result.failures))
+        for failure in result.failures:
+            listed[failure.reason] += 1
+            if listed[failure.reason] <= MAX_FAILURES_PER_REASON:
+                failures.append(asdict(failure))
     values = list(shards.values())
     total = {
         "clips": sum(s["clips"] for s in values),
@@ -72,12 +128,6 @@ def build_stats(results: Sequence[ShardResult]) -> dict:
         "frames": sum(s["frames"] for s in values),
         "duration": round(sum(s["duration"] for s in values), 6),
     }
-    failures, listed = [], Counter()
-    for result in results:
-        for failure in result.failures:
-            listed[failure.reason] += 1
-            if listed[failure.reason] <= MAX_FAILURES_PER_REASON:
-                failures.append(asdict(failure))
     cap = MAX_FAILURES_PER_REASON
     omitted = {reason: n - cap for reason, n in sorted(listed.items()) if n > cap}
     return {
@@ -90,7 +140,7 @@ def build_stats(results: Sequence[ShardResult]) -> dict:
     }
 
 
-def dataset_record(config: PipelineConfig, results: Sequence[ShardResult], plan_digest: str) -> dict:
+def dataset_record(config: PipelineConfig, jobs: int, tars: Iterable[str], plan_digest: str) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "store": config.store,
@@ -98,8 +148,8 @@ def dataset_record(config: PipelineConfig, results: Sequence[ShardResult], plan_
         "config": config.to_dict(),
         "plan": {
             "digest": plan_digest,
-            "jobs": len(results),
-            "shards": sorted(name for r in results for name in r.tars),
+            "jobs": jobs,
+            "shards": sorted(tars),
         },
         "versions": library_versions(),
     }

@@ -2,7 +2,9 @@
 are `vtdata.records.shards`).
 
 Everything here is a plain picklable dataclass, so a shard job can be shipped to a local process
-or a Ray task as is, and its result comes back (and is stored in `_done/`) as JSON.
+or a Ray task as is, and its result comes back (and is stored in `_done/`) as JSON. A job does not
+carry its clips: they are one row group of the plan's rows table (`vtdata.shard.plan`), which the
+job reads where it runs, so a plan of millions of clips is a few kilobytes per job in memory.
 """
 
 from __future__ import annotations
@@ -46,19 +48,27 @@ class ShardJob:
 
     `name` is the shard's base name (`train-000003`); the job writes `<out_dir>/<name>.tar`
     (and `<name>_1.tar`, ... when `max_shard_bytes` splits it) and `<out_dir>/_done/<name>.json`.
-    `digest` fingerprints the job's clips and config, so a stale done-record is never trusted.
+    Its clips are row group `row_group` of the plan's rows table at `rows`; relative media paths in
+    it are relative to `cwd`, the planning process's folder. `digest` fingerprints the job's clips
+    and config, so a stale done-record is never trusted.
     """
 
     split: str
     number: int
     name: str
     out_dir: str
-    videos: tuple[VideoTask, ...]
+    rows: str
+    row_group: int
+    num_clips: int
     digest: str
+    cwd: str = ""
 
     @property
-    def num_clips(self) -> int:
-        return sum(len(v.clips) for v in self.videos)
+    def videos(self) -> tuple[VideoTask, ...]:
+        """The job's clips, grouped by media item, read from the plan's rows table."""
+        from vtdata.shard.plan import load_tasks
+
+        return load_tasks(self)
 
 
 @dataclass

@@ -26,15 +26,15 @@ from pathlib import Path
 from vtdata.engine import Engine, TaskError, storage
 from vtdata.engine.local import LocalEngine
 from vtdata.engine.storage import Location
-from vtdata.records.clips import Clip, read_clips
+from vtdata.records.clips import Clip
 from vtdata.records.folders import check_writable, owned_folder
 from vtdata.records.names import DATASET_NAME, DONE_DIR, INDEX_NAME, PLAN_NAME, SHARD_LOCK, STATS_NAME
 from vtdata.shard.config import PipelineConfig
 from vtdata.shard.job import read_done, run_job
-from vtdata.shard.media import MediaRef
+from vtdata.shard.media import MediaRef, Refs
 from vtdata.shard.outputs import write_outputs
 from vtdata.shard.plan import plan_digest, plan_shards
-from vtdata.shard.records import ShardJob, ShardResult
+from vtdata.shard.records import ShardJob
 
 _OUR_TAR = re.compile(r"^[A-Za-z0-9_-]+-\d{6}(_\d+)?\.tar$")
 
@@ -45,10 +45,10 @@ class ShardError(RuntimeError):
 
 @dataclass
 class ShardSummary:
-    """What a run did; `results` covers every job of the plan (resumed ones included)."""
+    """What a run did; `jobs` counts every job of the plan (resumed ones included)."""
 
     out_dir: Location  # a Path, or the URL given
-    results: list[ShardResult]
+    jobs: int
     resumed: int  # jobs found complete and skipped
     stats: dict
     seconds: float
@@ -68,7 +68,7 @@ def shard(
     clips: str | Path | Iterable[Clip],
     out_dir: str | Path,
     config: PipelineConfig,
-    refs: Mapping[str, MediaRef],
+    refs: Refs | Mapping[str, MediaRef],
     *,
     engine: Engine | None = None,
     overwrite: bool = False,
@@ -77,38 +77,32 @@ def shard(
 ) -> ShardSummary:
     """Shard `clips` (a clips.parquet or Clip records) into `out_dir`, resuming an earlier run.
 
-    `refs` maps item id -> `MediaRef` (see `vtdata.shard.media`). `engine` (a `vtdata.engine` engine)
-    defaults to `LocalEngine(1)`; its `threads` is the decoder thread count of each job.
+    `refs` gives each item id its `MediaRef` (`vtdata.shard.media`: a store, a media table or a
+    dict). `engine` (a `vtdata.engine` engine) defaults to `LocalEngine(1)`; its `threads` is the
+    decoder thread count of each job.
     `on_plan(total_clips, clips_already_done)` is called once the plan is known (for a progress
     bar), `progress(n)` as clips finish. Raises `ShardError` when jobs raised; the finished ones
     stay done and a rerun picks up the rest.
     """
     started = time.monotonic()
     out = out_dir if storage.is_url(out_dir) else Path(out_dir)
-    rows = read_clips(clips) if isinstance(clips, (str, Path)) else clips
-    jobs = plan_shards(rows, refs, config, out)
-    if not jobs:
-        wanted = config.shards.splits
-        splits = f" of the splits {', '.join(wanted)}" if wanted is not None else ""
-        source = clips if isinstance(clips, (str, Path)) else "the clip table"
-        raise ShardError(f"no clips to shard: {source} holds no clip{splits}; nothing written")
     engine = engine or LocalEngine(1)
     with _output_folder(out), _locked(out):
+        jobs = plan_shards(clips, refs, config, out)
+        if not jobs:
+            wanted = config.shards.splits
+            splits = f" of the splits {', '.join(wanted)}" if wanted is not None else ""
+            source = clips if isinstance(clips, (str, Path)) else "the clip table"
+            raise ShardError(f"no clips to shard: {source} holds no clip{splits}; nothing written")
         if overwrite:
-            clear_output(out)
+            clear_output(out, keep_plan=storage.name_of(jobs[0].rows))
         _remove_temporaries(out)
         digest = plan_digest(jobs)
         _check_plan(out, digest, config)
-        results: dict[str, ShardResult] = {}
-        pending: list[ShardJob] = []
-        for job in jobs:
-            done = read_done(out, job)
-            if done is not None:
-                results[job.name] = done
-            else:
-                pending.append(job)
+        pending = [job for job in jobs if read_done(out, job) is None]
         if on_plan is not None:
-            on_plan(sum(j.num_clips for j in jobs), sum(j.num_clips for j in jobs if j.name in results))
+            total = sum(j.num_clips for j in jobs)
+            on_plan(total, total - sum(j.num_clips for j in pending))
         errors: list[tuple[str, str]] = []
         written = 0
         if engine.remote:
@@ -118,7 +112,6 @@ def shard(
             if isinstance(outcome, TaskError):
                 errors.append((job.name, outcome.error))
             else:
-                results[outcome.name] = outcome
                 written += sum(outcome.tars.values())
         if errors:
             names = ", ".join(name for name, _ in errors[:5])
@@ -128,11 +121,10 @@ def shard(
                 f"{len(errors)} shard {jobs_word} raised ({names}): {last}; the others are done, a rerun "
                 f"retries these (--debug shows the traceback). First error:\n{errors[0][1]}"
             )
-        ordered = [results[job.name] for job in jobs]
-        stats = write_outputs(out, ordered, config, digest)
+        stats = write_outputs(out, (read_done(out, job, check=False) for job in jobs), config, digest)
     return ShardSummary(
         out_dir=out,
-        results=ordered,
+        jobs=len(jobs),
         resumed=len(jobs) - len(pending),
         stats=stats,
         seconds=time.monotonic() - started,
@@ -142,22 +134,23 @@ def shard(
 
 
 def absolute(job: ShardJob) -> ShardJob:
-    """`job` with absolute paths: a worker on another node does not share the driver's working
+    """`job` with absolute locations: a worker on another node does not share the driver's working
     directory. Paths are not part of a job's digest, so the output does not change."""
     out_dir = job.out_dir if storage.is_url(job.out_dir) else os.path.abspath(job.out_dir)
-    videos = tuple(
-        dataclasses.replace(v, path=os.path.abspath(v.path)) if v.path is not None else v for v in job.videos
-    )
-    return dataclasses.replace(job, out_dir=out_dir, videos=videos)
+    rows = job.rows if storage.is_url(job.rows) else os.path.abspath(job.rows)
+    return dataclasses.replace(job, out_dir=out_dir, rows=rows)
 
 
-def clear_output(out: Location) -> None:
-    """Remove what a shard run writes (and nothing else) from `out`."""
+def clear_output(out: Location, keep_plan: str = "") -> None:
+    """Remove what a shard run writes (and nothing else) from `out`; `keep_plan` names the plan rows
+    file (in `_done/`) of this run, freshly written, to keep."""
     for path in storage.glob(out, "*"):
         name = storage.name_of(path)
         if _OUR_TAR.match(name) or name in (INDEX_NAME, STATS_NAME, DATASET_NAME):
             storage.remove(path)
-    storage.remove_tree(storage.join(out, DONE_DIR))
+    for path in storage.glob(storage.join(out, DONE_DIR), "*"):
+        if not (keep_plan and storage.name_of(path) == keep_plan):
+            storage.remove(path)
 
 
 def _remove_temporaries(out: Location) -> None:

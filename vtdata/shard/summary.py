@@ -18,7 +18,7 @@ def format_summary(summary: ShardSummary, examples: int = 3) -> str:
         lines.append(f"  {split:<12} {counts['samples']:>10} samples {counts['failed']:>8} failed")
     if summary.resumed:
         lines.append(
-            f"resumed: {summary.resumed} of {plural(len(summary.results), 'shard job')} were already complete"
+            f"resumed: {summary.resumed} of {plural(summary.jobs, 'shard job')} were already complete"
         )
     seconds = max(summary.seconds, 1e-9)
     if summary.clips_run:
