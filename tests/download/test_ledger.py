@@ -51,7 +51,7 @@ def test_entries_filter_by_status_and_reason(tmp_path):
         assert [e.id for e in ledger.entries("failed", reason="timeout")] == ["d"]
         assert len(list(ledger.entries(None))) == len(ledger) == 4
         assert ledger.counts() == {"ok": 2, "not_found": 1, "timeout": 1}
-        assert ledger.priors()["c"] == Prior("failed", "not_found", 0)
+        assert ledger.priors_of(["c", "nope"]) == {"c": Prior("failed", "not_found", 0)}
 
 
 def test_put_replaces_the_row_of_an_id(tmp_path):

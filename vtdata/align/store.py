@@ -18,6 +18,7 @@ from vtdata.align.pipeline import AlignItem, Drop, ItemResult, align_items
 from vtdata.align.summary import AlignSummary
 from vtdata.records.clips import write_clips
 from vtdata.records.folders import check_writable, owned_folder
+from vtdata.records.ids import SeenIds
 from vtdata.records.names import SOURCES_NAME, report_path
 from vtdata.records.sources import read_sources
 
@@ -33,27 +34,48 @@ def store_items(store: str | Path) -> Iterator[AlignItem | Drop]:
     from vtdata.download.ledger import Ledger
 
     store = Path(store)
-    with Ledger(store, readonly=True) as ledger:
-        ok = {e.id: e for e in ledger.entries("ok")}
-    return _joined(store, ok)
+    ledger = Ledger(store, readonly=True)
+    return _joined(store, ledger, read_sources(store / SOURCES_NAME))
 
 
-def _joined(store: Path, ok: dict) -> Iterator[AlignItem | Drop]:
+def _joined(store: Path, ledger, items: Iterator) -> Iterator[AlignItem | Drop]:
+    """Items with their ledger rows, looked up a few thousand ids at a time (bounded memory); an id
+    met again is not downloaded a second time, as the ledger holds it once."""
     root = store.resolve()
-    for item in read_sources(store / SOURCES_NAME):
-        entry = ok.pop(item.id, None)
-        if entry is None:
-            yield Drop(item.id, "item", NOT_DOWNLOADED, "no ok row in the ledger")
-            continue
-        subtitles = {}
-        for lang, rel in (entry.subtitles or {}).items():
-            path = (root / rel).resolve()
-            if path.is_relative_to(root):  # a ledger path never leaves the store
-                subtitles[lang] = path
-        duration = (
-            entry.duration if entry.duration is not None else (item.duration if not entry.offset else None)
-        )
-        yield AlignItem(item, duration, subtitles, entry.offset or 0.0)
+    seen = SeenIds()
+    try:
+        for chunk in _chunks(items, 4096):
+            first = seen.first_seen([item.id for item in chunk])
+            entries = ledger.lookup([item.id for item, f in zip(chunk, first, strict=True) if f])
+            for item, is_first in zip(chunk, first, strict=True):
+                yield from joined_item(root, item, entries.get(item.id) if is_first else None)
+    finally:
+        ledger.close()
+
+
+def joined_item(root: Path, item, entry) -> Iterator[AlignItem | Drop]:
+    """An item with its ledger row (`entry`, None when not downloaded) as align takes it."""
+    if entry is None or entry.status != "ok":
+        yield Drop(item.id, "item", NOT_DOWNLOADED, "no ok row in the ledger")
+        return
+    subtitles = {}
+    for lang, rel in (entry.subtitles or {}).items():
+        path = (root / rel).resolve()
+        if path.is_relative_to(root):  # a ledger path never leaves the store
+            subtitles[lang] = path
+    duration = entry.duration if entry.duration is not None else (item.duration if not entry.offset else None)
+    yield AlignItem(item, duration, subtitles, entry.offset or 0.0)
+
+
+def _chunks(values: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def source_items(path: str | Path) -> Iterator[AlignItem]:

@@ -62,6 +62,24 @@ class AlignSummary:
             if len(self.issue_lines) < MAX_ISSUES_KEPT:
                 self.issue_lines.append(f"{r.id}: {issue.severity}: {issue}")
 
+    def merge(self, other: AlignSummary) -> None:
+        """Add the summary of the items that come after this one's (a chunk aligned elsewhere)."""
+        self.items += other.items
+        self.items_with_clips += other.items_with_clips
+        self.clips += other.clips
+        self.rolling_items += other.rolling_items
+        for mine, theirs in (
+            (self.sources, other.sources),
+            (self.clips_per_item, other.clips_per_item),
+            (self.durations, other.durations),
+            (self.drops, other.drops),
+            (self.notes, other.notes),
+            (self.issues, other.issues),
+        ):
+            mine.update(theirs)
+        self.item_drops.extend(other.item_drops)
+        self.issue_lines.extend(other.issue_lines[: max(0, MAX_ISSUES_KEPT - len(self.issue_lines))])
+
     def to_dict(self) -> dict:
         return {
             "items": self.items,

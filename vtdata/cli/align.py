@@ -6,6 +6,8 @@ import click
 
 from vtdata.align.options import BUILDERS, DEDUP_MODES, AlignOptions, ClipOptions
 from vtdata.cli.common import from_config, plural
+from vtdata.cli.engine import engine_options, opened_engine
+from vtdata.config.workers import default_workers
 
 
 @click.command("align")
@@ -125,7 +127,31 @@ from vtdata.cli.common import from_config, plural
     help="Repair HowTo100M narration segments (overlaps, repeats, sub-0.2 s glitch cues).",
 )
 @click.option("--show", "show_id", metavar="ID", help="Print the cues and clips of one item; write nothing.")
-def align_cmd(store, sources_path, output, langs, dedup, howto100m, show_id, **clip_options) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    show_default="auto: one per CPU core",
+    help="Processes aligning chunks of items at once; the output is the same for any number.",
+)
+@engine_options(
+    cpus_per_task=1.0, task="chunk of items", in_flight="In flight: twice the tasks the cluster fits."
+)
+def align_cmd(
+    store,
+    sources_path,
+    output,
+    langs,
+    dedup,
+    howto100m,
+    show_id,
+    workers,
+    engine,
+    ray_address,
+    cpus_per_task,
+    max_retries,
+    **clip_options,
+) -> None:
     """Turn subtitles and narration into clips.parquet.
 
     Per item, the text comes from its subtitles (--lang order), else its segments (HowTo100M
@@ -140,7 +166,8 @@ def align_cmd(store, sources_path, output, langs, dedup, howto100m, show_id, **c
     from tqdm import tqdm
 
     from vtdata.align.pipeline import Drop, align_item
-    from vtdata.align.store import find_item, run_align, source_items, store_items
+    from vtdata.align.run import align
+    from vtdata.align.store import find_item, source_items, store_items
     from vtdata.align.summary import format_summary
     from vtdata.records.names import CLIPS_NAME, SOURCES_NAME
     from vtdata.records.sources import count_sources
@@ -171,10 +198,21 @@ def align_cmd(store, sources_path, output, langs, dedup, howto100m, show_id, **c
         return
 
     out = Path(output) if output else table.with_name(CLIPS_NAME)
-    with tqdm(
-        total=count_sources(table), desc="align", unit=" items", disable=None, dynamic_ncols=True
-    ) as bar:
-        summary = run_align(items(), out, opts, progress=lambda r: bar.update(1))
+    workers = workers or default_workers()
+    with (
+        opened_engine(engine, ray_address, cpus_per_task, max_retries, workers=workers) as runner,
+        tqdm(
+            total=count_sources(table), desc="align", unit=" items", disable=None, dynamic_ncols=True
+        ) as bar,
+    ):
+        summary = align(
+            out,
+            opts,
+            store=store,
+            sources=sources_path if store is None else None,
+            engine=runner,
+            progress=bar.update,
+        )
     if summary.clips:
         click.echo(f"wrote {out}: {plural(summary.clips, 'clip')} from {plural(summary.items, 'item')}")
     click.echo(format_summary(summary))

@@ -157,11 +157,18 @@ class Ledger:
             found.update((row["id"], _entry(row)) for row in rows)
         return found
 
-    def priors(self) -> dict[str, Prior]:
-        """Status, reason and attempts of every id: what planning needs, without the rest."""
-        with self._lock:
-            rows = self._db.execute("SELECT id, status, reason, attempts FROM entries").fetchall()
-        return {r[0]: Prior(r[1], r[2], r[3] or 0) for r in rows}
+    def priors_of(self, ids: Sequence[str]) -> dict[str, Prior]:
+        """Status, reason and attempts of those of `ids` the ledger holds (looked up by primary key)."""
+        found: dict[str, Prior] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 900):  # under SQLite's limit on query parameters
+            chunk = ids[start : start + 900]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT id, status, reason, attempts FROM entries WHERE id IN ({marks})"
+            with self._lock:
+                rows = self._db.execute(sql, chunk).fetchall()
+            found.update((r[0], Prior(r[1], r[2], r[3] or 0)) for r in rows)
+        return found
 
     def failure_examples(
         self, per_reason: int = 3, reasons: tuple[str, ...] = ()

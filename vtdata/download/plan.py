@@ -6,7 +6,7 @@ and a distributed one (Ray) plan the same way and differ only in who runs `downl
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,6 +14,7 @@ from vtdata.download.config import DownloadConfig
 from vtdata.download.hosts import host_of
 from vtdata.download.ledger import Prior
 from vtdata.download.retry import FetchError
+from vtdata.records.ids import SeenIds
 from vtdata.records.ledger import Reason
 from vtdata.records.sources import SourceItem
 
@@ -105,52 +106,87 @@ def wants_fetch(prior: Prior | None, config: DownloadConfig) -> bool:
     return not config.retry_reasons or prior.reason in config.retry_reasons
 
 
-def _tally(
-    item_id: str, seen: set[str], priors: Mapping[str, Prior], config: DownloadConfig, counts: PlanCounts
-):
-    """Count one id; return its prior when it is to be fetched, `False` when it is skipped."""
-    counts.total += 1
-    if item_id in seen:
-        counts.duplicates += 1
-        return False
-    seen.add(item_id)
-    prior = priors.get(item_id)
-    if wants_fetch(prior, config):
-        counts.todo += 1
-        return prior
-    if prior is not None and prior.status == "ok":
-        counts.skipped_ok += 1
-    else:
-        counts.skipped_failed += 1
-    return False
+PriorSource = Mapping[str, Prior] | Callable[[list[str]], dict[str, Prior]]
+"""What the ledger says: a mapping (small runs, tests) or a batch lookup (`Ledger.priors_of`)."""
+
+CHUNK = 4096
+
+
+def _priors_of(priors: PriorSource, ids: list[str]) -> dict[str, Prior]:
+    if callable(priors):
+        return priors(ids)
+    return {i: priors[i] for i in ids if i in priors}
+
+
+def _decided(
+    ids: list[str], seen: SeenIds, priors: PriorSource, config: DownloadConfig, counts: PlanCounts
+) -> list[Prior | None | bool]:
+    """For each id: its prior (None when new) when it is to be fetched, `False` when skipped."""
+    first = seen.first_seen(ids)
+    known = _priors_of(priors, [i for i, f in zip(ids, first, strict=True) if f])
+    out: list[Prior | None | bool] = []
+    for item_id, is_first in zip(ids, first, strict=True):
+        counts.total += 1
+        if not is_first:
+            counts.duplicates += 1
+            out.append(False)
+            continue
+        prior = known.get(item_id)
+        if wants_fetch(prior, config):
+            counts.todo += 1
+            out.append(prior)
+        else:
+            if prior is not None and prior.status == "ok":
+                counts.skipped_ok += 1
+            else:
+                counts.skipped_failed += 1
+            out.append(False)
+    return out
+
+
+def _chunks(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    chunk: list = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def plan(
     items: Iterable[SourceItem],
-    priors: Mapping[str, Prior],
+    priors: PriorSource,
     config: DownloadConfig,
     counts: PlanCounts | None = None,
 ) -> Iterator[Task]:
-    """Tasks for the items that need fetching, in source order; duplicate ids are fetched once."""
+    """Tasks for the items that need fetching, in source order; duplicate ids are fetched once.
+
+    Items are decided a few thousand at a time, each batch's ledger rows looked up by id, so a
+    resume over a ledger of millions of rows holds none of them in memory.
+    """
     counts = counts if counts is not None else PlanCounts()
-    seen: set[str] = set()
-    for item in items:
-        prior = _tally(item.id, seen, priors, config, counts)
-        if prior is False:
-            continue
-        yield Task(
-            item=item,
-            backend=choose_backend(item, config),
-            host=host_of(item.url),
-            section=section_of(item, config),
-            prior_attempts=prior.attempts if prior else 0,
-        )
+    seen = SeenIds()
+    for chunk in _chunks(items):
+        for item, prior in zip(
+            chunk, _decided([i.id for i in chunk], seen, priors, config, counts), strict=True
+        ):
+            if prior is False:
+                continue
+            yield Task(
+                item=item,
+                backend=choose_backend(item, config),
+                host=host_of(item.url),
+                section=section_of(item, config),
+                prior_attempts=prior.attempts if prior else 0,
+            )
 
 
-def count_plan(ids: Iterable[str], priors: Mapping[str, Prior], config: DownloadConfig) -> PlanCounts:
+def count_plan(ids: Iterable[str], priors: PriorSource, config: DownloadConfig) -> PlanCounts:
     """The counts `plan` will reach, from ids alone (cheap: sizes the progress bar up front)."""
     counts = PlanCounts()
-    seen: set[str] = set()
-    for item_id in ids:
-        _tally(item_id, seen, priors, config, counts)
+    seen = SeenIds()
+    for chunk in _chunks(ids):
+        _decided(chunk, seen, priors, config, counts)
     return counts

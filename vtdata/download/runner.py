@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from vtdata.download.config import DownloadConfig
 from vtdata.download.hosts import HostGate
 from vtdata.download.job import download_one
-from vtdata.download.ledger import Ledger, Prior
+from vtdata.download.ledger import Ledger
 from vtdata.download.plan import PlanCounts, Task, count_plan, plan
 from vtdata.download.remote import RemoteFetch
 from vtdata.download.store import copy_sources, store_lock, sweep_partials
@@ -122,10 +122,9 @@ def download(
         if removed:
             log.info("%s: removed %d partial files of an interrupted run", store, removed)
         with Ledger(store) as ledger:
-            priors = ledger.priors()
-            expected = count_plan(_ids(sources), priors, config)
+            expected = count_plan(_ids(sources), ledger.priors_of, config)
             counts = PlanCounts()
-            tasks = plan(_items(sources), priors, config, counts)
+            tasks = plan(_items(sources), ledger.priors_of, config, counts)
             summary = DownloadSummary(str(store), partials_removed=removed)
             fetch = RemoteFetch(engine) if engine is not None and engine.remote else _fetch_here
             _Scheduler(store, config, ledger, summary, progress, expected.todo, fetch).run(tasks)
@@ -139,20 +138,20 @@ def _items(sources: str | Path | list[SourceItem]) -> Iterator[SourceItem]:
     return read_sources(sources) if isinstance(sources, (str, Path)) else iter(sources)
 
 
-def _ids(sources: str | Path | list[SourceItem]) -> Iterable[str]:
+def _ids(sources: str | Path | list[SourceItem]) -> Iterator[str]:
     if isinstance(sources, (str, Path)):
-        return pq.read_table(sources, columns=["id"]).column("id").to_pylist()
-    return (item.id for item in sources)
+        for batch in pq.ParquetFile(sources).iter_batches(65536, columns=["id"]):
+            yield from batch.column(0).to_pylist()
+    else:
+        yield from (item.id for item in sources)
 
 
 def _dry_run(sources: str | Path | list[SourceItem], store: Path, config: DownloadConfig) -> DownloadSummary:
-    priors: dict[str, Prior] = {}
-    if (store / LEDGER_NAME).exists():
-        with Ledger(store, readonly=True) as ledger:
-            priors = ledger.priors()
+    ledger = Ledger(store, readonly=True) if (store / LEDGER_NAME).exists() else None
     counts = PlanCounts()
     summary = DownloadSummary(str(store), dry_run=True)
     backends, hosts = Counter(), Counter()
+    priors = ledger.priors_of if ledger is not None else {}
     for task in plan(_items(sources), priors, config, counts):
         backends[task.backend] += 1
         hosts[task.host] += 1
@@ -162,6 +161,8 @@ def _dry_run(sources: str | Path | list[SourceItem], store: Path, config: Downlo
     summary.skipped_ok, summary.skipped_failed = counts.skipped_ok, counts.skipped_failed
     summary.duplicates = counts.duplicates
     summary.by_backend, summary.by_host = dict(backends), dict(hosts.most_common(10))
+    if ledger is not None:
+        ledger.close()
     return summary
 
 

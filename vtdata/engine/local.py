@@ -8,6 +8,7 @@ back through a queue and reaches the caller's `progress` between results.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import queue
@@ -50,45 +51,52 @@ class LocalEngine:
         `report(n)` adds `n` to `progress` (a no-op without it). An item whose function raised (or
         whose worker died) yields a `TaskError` with the traceback; the other items go on.
         """
-        items = list(items)
         report = progress or _ignore
-        if self.workers == 1 or len(items) <= 1:
-            for item in items:
+        source = iter(items)
+        head = list(itertools.islice(source, 2))
+        if self.workers == 1 or len(head) <= 1:
+            for item in itertools.chain(head, source):
                 try:
                     yield item, fn(item, report, *shared)
                 except Exception:  # noqa: BLE001 - reported, the other items go on
                     yield item, TaskError(traceback.format_exc())
             return
-        yield from self._pool(fn, items, shared, report)
+        yield from self._pool(fn, itertools.chain(head, source), shared, report)
 
     def _pool(
-        self, fn: Callable[..., Any], items: list[Any], shared: tuple, progress: Callable[[int], None]
+        self, fn: Callable[..., Any], items: Iterator[Any], shared: tuple, progress: Callable[[int], None]
     ) -> Iterator[tuple[Any, Any]]:
         ctx = multiprocessing.get_context("spawn")
         ticks = ctx.Queue()
         executor = ProcessPoolExecutor(
-            max_workers=min(self.workers, len(items)),
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(ticks,),
+            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(ticks,)
         )
+        limit = 2 * self.workers  # items submitted ahead: the input is read lazily, never all at once
+        futures: dict[Future, Any] = {}
         try:
-            futures: dict[Future, Any] = {
-                executor.submit(_run_in_worker, fn, item, *shared): item for item in items
-            }
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            while True:
+                while len(futures) < limit:
+                    item = next(items, _END)
+                    if item is _END:
+                        break
+                    futures[executor.submit(_run_in_worker, fn, item, *shared)] = item
+                if not futures:
+                    break
+                finished, _ = wait(list(futures), timeout=0.2, return_when=FIRST_COMPLETED)
                 _drain(ticks, progress)
                 for future in finished:
+                    item = futures.pop(future)
                     try:
-                        yield futures[future], future.result()
+                        yield item, future.result()
                     except Exception as exc:  # noqa: BLE001 - includes a worker that died
-                        yield futures[future], TaskError("".join(traceback.format_exception(exc)))
+                        yield item, TaskError("".join(traceback.format_exception(exc)))
             _drain(ticks, progress)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
             ticks.close()
+
+
+_END = object()
 
 
 def _ignore(n: int) -> None:

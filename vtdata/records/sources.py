@@ -141,18 +141,23 @@ def count_sources(path: str | Path) -> int:
 
 def _items(pf: pq.ParquetFile) -> Iterator[SourceItem]:
     for batch in pf.iter_batches(batch_size=4096):
-        for row in batch.to_pylist():
-            segs = row.get("segments")
-            meta = row.get("meta")
-            yield SourceItem(
-                id=row["id"],
-                source_id=row.get("source_id") or row["id"],
-                dataset=row.get("dataset") or "custom",
-                media=row.get("media") or "video",
-                url=row["url"],
-                caption=row.get("caption"),
-                segments=[Segment(**s) for s in segs] if segs is not None else None,
-                duration=row.get("duration"),
-                split=row.get("split") or "train",
-                meta=json.loads(meta) if meta else {},
-            )
+        yield from items_of(batch)
+
+
+def items_of(batch: pa.RecordBatch | pa.Table) -> Iterator[SourceItem]:
+    """The items of one batch of a source table (missing optional columns take their defaults)."""
+    for row in batch.to_pylist():
+        segs = row.get("segments")
+        meta = row.get("meta")
+        yield SourceItem(
+            id=row["id"],
+            source_id=row.get("source_id") or row["id"],
+            dataset=row.get("dataset") or "custom",
+            media=row.get("media") or "video",
+            url=row["url"],
+            caption=row.get("caption"),
+            segments=[Segment(**s) for s in segs] if segs is not None else None,
+            duration=row.get("duration"),
+            split=row.get("split") or "train",
+            meta=json.loads(meta) if meta else {},
+        )
