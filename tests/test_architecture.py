@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "engine": set(),
     "sources": {"config", "records"},
     "download": {"config", "records", "media", "engine", "sources"},
-    "align": {"config", "records", "sources", "download"},
+    "align": {"config", "records", "engine", "sources", "download"},
     "shard": {"config", "records", "media", "engine", "download"},
     "loader": {"config", "records", "media"},
     "train": {"config", "records", "media", "loader"},
