@@ -27,10 +27,11 @@ ALLOWED: dict[str, set[str]] = {
     "loader": {"config", "records", "media"},
     "train": {"config", "records", "media", "loader"},
     "synthetic": {"config", "records", "media", "sources"},
+    "run": {"config", "records", "engine", "sources", "download", "align", "shard"},
     "quickstart": {"config", "records", "synthetic"},
     "cli": {
         "config", "records", "media", "engine", "sources", "download", "align", "shard", "loader",
-        "train", "synthetic", "quickstart",
+        "train", "synthetic", "quickstart", "run",
     },  # fmt: skip
     "__main__": {"cli"},
     "__init__": set(),

@@ -13,6 +13,7 @@ from vtdata import __version__
 from vtdata.cli.align import align_cmd
 from vtdata.cli.download import download_cmd
 from vtdata.cli.errors import DEBUG_ENV, to_click
+from vtdata.cli.run import run_cmd
 from vtdata.cli.shard import shard_cmd
 from vtdata.cli.sources import sources_group
 from vtdata.cli.tools import inspect_cmd, quickstart_cmd, serve_cmd, stats_cmd
@@ -56,6 +57,7 @@ def main(debug: bool) -> None:
       download         fetch media (yt-dlp or HTTP) into a resumable, verified store
       align            turn subtitles / narration into clips.parquet
       shard            sample frames and write WebDataset shards + index
+      run              every stage from one recipe YAML (staged, or streaming: no media store)
       train-reference  train a small dual encoder on the shards
       evaluate         text<->video retrieval metrics of a checkpoint
     Try `vtdata quickstart` to run everything on a built-in synthetic corpus, and
@@ -70,6 +72,7 @@ for command in (
     train_reference_cmd,
     evaluate_cmd,
     shard_cmd,
+    run_cmd,
     quickstart_cmd,
     serve_cmd,
     inspect_cmd,

@@ -192,6 +192,14 @@ def _rows_table(clips: pa.Table, refs: list[tuple[str, MediaRef, int]]) -> pa.Ta
     return pa.Table.from_arrays(arrays, schema=ROWS_SCHEMA)
 
 
+def content_digest(
+    name: str, clips: pa.Table, refs: list[tuple[str, MediaRef, int]], config: PipelineConfig
+) -> str:
+    """The digest `plan_shards` gives a job of these clips (columns of `_CLIP_COLUMNS`) and references
+    ((id, ref, clips) per item, in order), for a job planned elsewhere (`vtdata run`'s streaming mode)."""
+    return _job_digest(name, clips, refs, _digest(config.to_dict()))
+
+
 def plan_digest(jobs: list[ShardJob]) -> str:
     """Fingerprint of a whole plan: a resumed run must find the same one."""
     return hashlib.sha256("\n".join(f"{j.name} {j.digest}" for j in jobs).encode()).hexdigest()
