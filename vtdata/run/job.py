@@ -33,11 +33,10 @@ from vtdata.records.shards import Failure, IndexRow
 from vtdata.records.sources import SourceItem
 from vtdata.run.hosts import host_slot, process_gate
 from vtdata.shard.config import PipelineConfig
-from vtdata.shard.job import clear_job, write_done
+from vtdata.shard.job import clear_job, write_done, write_task
 from vtdata.shard.media import MediaRef
 from vtdata.shard.plan import content_digest
 from vtdata.shard.records import ClipRow, ShardResult, VideoTask
-from vtdata.shard.samples import task_samples
 from vtdata.shard.tarwriter import ShardWriter
 
 STREAM_DIR = "_stream"  # in the shard folder: the stream records and the run's fingerprint
@@ -134,6 +133,7 @@ def run_stream_job(job: StreamJob, report: Callable[[int], None] | None, ctx: St
                 refs.append((item.id, ref, len(clips)))
                 clip_rows.extend(asdict(_row(c)) for c in clips)
             ItemPaths(work, item.id).clear()  # the media is in the tar now (or failed): drop it
+            _memo(work, item).unlink(missing_ok=True)
             if report is not None:
                 report(1)
         tars = writer.commit() if rows else {}
@@ -166,7 +166,7 @@ def run_stream_job(job: StreamJob, report: Callable[[int], None] | None, ctx: St
 def _fetch(item: SourceItem, work: Path, ctx: StreamContext, gate) -> LedgerEntry:
     """The item's ledger row: fetched now (holding a slot of its host), or as an earlier, killed try
     of this job left it in the work folder (`<work>/<job>/.entries/`)."""
-    memo = work / ".entries" / f"{ItemPaths(work, item.id).sid}.json"
+    memo = _memo(work, item)
     if memo.exists():
         try:
             entry = LedgerEntry(**json.loads(memo.read_text(encoding="utf-8")))
@@ -184,32 +184,19 @@ def _fetch(item: SourceItem, work: Path, ctx: StreamContext, gate) -> LedgerEntr
     return entry
 
 
+def _memo(work: Path, item: SourceItem) -> Path:
+    return work / ".entries" / f"{ItemPaths(work, item.id).sid}.json"
+
+
 def _row(clip) -> ClipRow:
     return ClipRow(clip.clip_id, clip.start, clip.end, clip.text, tuple(clip.texts or ()), clip.context or "")
 
 
 def _samples(task: VideoTask, job: StreamJob, ctx: StreamContext, writer, rows: list, failures: list) -> None:
     """The item's samples into the tar and its index rows (as `run_shard_job` writes them)."""
-    config = ctx.pipeline
-    for clip, outcome in task_samples(task, job.split, config, ctx.threads):
-        row = IndexRow(
-            clip_id=clip.clip_id,
-            id=task.id,
-            shard=None,
-            split=job.split,
-            store=config.store,
-            media=task.media,
-            num_frames=0,
-            bytes=0,
-            start=clip.start,
-            end=clip.end,
-        )
-        if isinstance(outcome, Failure):
-            row.reason = outcome.reason
-            failures.append(outcome)
-        else:
-            row.shard = writer.write(clip.clip_id, outcome.members)
-            row.num_frames, row.bytes = outcome.num_frames, outcome.bytes
+    for row, failure in write_task(task, job.split, ctx.pipeline, ctx.threads, writer):
+        if failure is not None:
+            failures.append(failure)
         rows.append(row)
 
 

@@ -12,7 +12,7 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from vtdata.engine import storage
 from vtdata.engine.storage import Location
@@ -48,25 +48,9 @@ def run_shard_job(
     failures: list[Failure] = []
     try:
         for task in _here(job):
-            for clip, outcome in task_samples(task, job.split, config, threads):
-                row = IndexRow(
-                    clip_id=clip.clip_id,
-                    id=task.id,
-                    shard=None,
-                    split=job.split,
-                    store=config.store,
-                    media=task.media,
-                    num_frames=0,
-                    bytes=0,
-                    start=clip.start,
-                    end=clip.end,
-                )
-                if isinstance(outcome, Failure):
-                    row.reason = outcome.reason
-                    failures.append(outcome)
-                else:
-                    row.shard = writer.write(clip.clip_id, outcome.members)
-                    row.num_frames, row.bytes = outcome.num_frames, outcome.bytes
+            for row, failure in write_task(task, job.split, config, threads, writer):
+                if failure is not None:
+                    failures.append(failure)
                 rows.append(row)
                 if progress is not None:
                     progress(1)
@@ -77,6 +61,33 @@ def run_shard_job(
     result = ShardResult(job.name, job.split, job.digest, tars, rows, failures, time.monotonic() - started)
     write_done(out, result)
     return result
+
+
+def write_task(
+    task: VideoTask, split: str, config: PipelineConfig, threads: int, writer: ShardWriter
+) -> Iterator[tuple[IndexRow, Failure | None]]:
+    """Write the samples of `task`'s clips into `writer`; yields each clip's index row (and its
+    failure, if it failed), in order."""
+    for clip, outcome in task_samples(task, split, config, threads):
+        row = IndexRow(
+            clip_id=clip.clip_id,
+            id=task.id,
+            shard=None,
+            split=split,
+            store=config.store,
+            media=task.media,
+            num_frames=0,
+            bytes=0,
+            start=clip.start,
+            end=clip.end,
+        )
+        if isinstance(outcome, Failure):
+            row.reason = outcome.reason
+            yield row, outcome
+            continue
+        row.shard = writer.write(clip.clip_id, outcome.members)
+        row.num_frames, row.bytes = outcome.num_frames, outcome.bytes
+        yield row, None
 
 
 def _here(job: ShardJob) -> tuple[VideoTask, ...]:
