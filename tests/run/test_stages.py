@@ -50,3 +50,19 @@ def test_staged_resumes_without_fetching_again(staged_webvid, synthetic_server):
     assert not [r for r in synthetic_server.requests if r[1].startswith("/media/")]
     assert stages[1].summary.skipped_ok == 24 and stages[3].summary.resumed == stages[3].summary.jobs
     assert {p.name: p.stat().st_mtime_ns for p in staged_webvid.shards.glob("*.tar")} == tars
+
+
+def test_cli_run_prints_a_summary_per_stage(staged_webvid, synthetic_native, run_helpers, tmp_path):
+    """`vtdata run` on a finished staged run: every stage resumes and says so."""
+    import yaml
+
+    data = run_helpers.webvid_dict(synthetic_native, staged_webvid.root, "staged")
+    recipe_file = tmp_path / "recipe.yaml"
+    recipe_file.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(main, ["run", str(recipe_file)])
+    assert result.exit_code == 0, result.output
+    assert "sources: 24 items" in result.output
+    for stage_line in ("ok", "wrote", "shard"):
+        assert stage_line in result.output
+    missing = CliRunner().invoke(main, ["run", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "vtdata run --init" in missing.output

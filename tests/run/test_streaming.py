@@ -138,3 +138,28 @@ def test_plan_depends_on_the_source_table_alone(staged_webvid, run_helpers):
     again = plan_stream(staged_webvid.root / SOURCES_NAME, config, 5, "key")
     assert [j.key for j in again] == [j.key for j in jobs]
     assert plan_stream(staged_webvid.root / SOURCES_NAME, config, 5, "other")[0].key != jobs[0].key
+
+
+def test_cc3m_images_streaming_equals_staged(synthetic_native, run_helpers, tmp_path):
+    """Images resized at download, one 1-frame sample each (the shipped cc3m recipe's pipeline)."""
+    n = synthetic_native
+
+    def recipe(mode: str):
+        return recipe_from_dict(
+            {
+                "corpus": "cc3m",
+                "mode": mode,
+                "metadata": {"paths": [str(n.cc3m_tsv), str(n.cc3m_val_tsv)]},
+                "download": {"image_size": 64},
+                "align": {"builder": "whole"},
+                "shard": {"pipeline": "cc3m-images", "set": {"shards.samples_per_shard": 3}},
+                "outputs": {"root": str(tmp_path / mode)},
+                "engine": {"workers": 2},
+            }
+        )
+
+    run_staged(recipe("staged"))
+    summary = run_streaming(recipe("streaming"))
+    assert summary.ok == 12 and summary.jobs >= 4
+    run_helpers.assert_same_shards(tmp_path / "staged/shards", tmp_path / "streaming/shards")
+    assert not _media_left(tmp_path / "streaming")
