@@ -129,15 +129,42 @@ def test_failed_items_are_recorded_as_in_staged_mode(
     assert {n for n in records if after[n] != records[n]} == holding
 
 
-def test_plan_depends_on_the_source_table_alone(staged_webvid, run_helpers):
+def test_plan_depends_on_the_source_table_alone(staged_webvid, tmp_path):
     config = load_pipeline("webvid-frozen", {"shards.samples_per_shard": 5, "shards.splits": ["train"]})
-    jobs = plan_stream(staged_webvid.root / SOURCES_NAME, config, 5, "key")
+    sources = staged_webvid.root / SOURCES_NAME
+    jobs = plan_stream(sources, config, 5, "key", tmp_path / "a")
     assert [j.name for j in jobs] == [f"train-{k:06d}" for k in range(4)]
-    ids = [i.id for j in jobs for i in j.items]
-    assert ids == sorted(ids) and len(set(ids)) == 18 and [len(j.items) for j in jobs] == [5, 5, 5, 3]
-    again = plan_stream(staged_webvid.root / SOURCES_NAME, config, 5, "key")
+    ids = [i.id for j in jobs for i in j.items()]
+    assert ids == sorted(ids) and len(set(ids)) == 18 and [j.count for j in jobs] == [5, 5, 5, 3]
+    assert {i.split for j in jobs for i in j.items()} == {"train"}
+    again = plan_stream(sources, config, 5, "key", tmp_path / "b")
     assert [j.key for j in again] == [j.key for j in jobs]
-    assert plan_stream(staged_webvid.root / SOURCES_NAME, config, 5, "other")[0].key != jobs[0].key
+    assert (tmp_path / "a/items-key.parquet").read_bytes() == (tmp_path / "b/items-key.parquet").read_bytes()
+    assert plan_stream(sources, config, 5, "other", tmp_path / "c")[0].key != jobs[0].key
+
+
+def test_plan_sorts_large_tables_on_disk_and_keeps_first_rows(tmp_path):
+    """A table larger than one in-memory run is range-partitioned on disk: same jobs as in memory;
+    a repeated id keeps its first row (as align does)."""
+    from vtdata.records.sources import SourceItem, write_sources
+
+    items = [
+        SourceItem(
+            f"v{k % 997:05d}", "s", "custom", "video", f"http://h/{k}.mp4", split="val" if k % 5 else "train"
+        )
+        for k in range(1200)
+    ]
+    sources = write_sources(items, tmp_path / "sources.parquet")
+    config = load_pipeline(None, {})
+    small = plan_stream(sources, config, 64, "k", tmp_path / "mem")
+    large = plan_stream(sources, config, 64, "k", tmp_path / "disk", run_rows=100)
+    assert [(j.name, j.count, j.key) for j in large] == [(j.name, j.count, j.key) for j in small]
+    first = {}
+    for item in items:
+        first.setdefault(item.id, item)
+    planned = {i.id: i for j in small for i in j.items()}
+    assert len(planned) == 997 and all(planned[k].url == first[k].url for k in planned)
+    assert [j.name for j in small if j.split == "val"][0] == "val-000000"
 
 
 def test_cc3m_images_streaming_equals_staged(synthetic_native, run_helpers, tmp_path):

@@ -32,6 +32,7 @@ from vtdata.records.ledger import LedgerEntry
 from vtdata.records.shards import Failure, IndexRow
 from vtdata.records.sources import SourceItem
 from vtdata.run.hosts import host_slot, process_gate
+from vtdata.run.plan import StreamJob
 from vtdata.shard.config import PipelineConfig
 from vtdata.shard.job import clear_job, write_done, write_task
 from vtdata.shard.media import MediaRef
@@ -40,18 +41,6 @@ from vtdata.shard.records import ClipRow, ShardResult, VideoTask
 from vtdata.shard.tarwriter import ShardWriter
 
 STREAM_DIR = "_stream"  # in the shard folder: the stream records and the run's fingerprint
-
-
-@dataclass(frozen=True)
-class StreamJob:
-    """The items of one planned shard (`name`), in plan order; `key` fingerprints them and the run's
-    options, so a stream record of another plan is never trusted."""
-
-    split: str
-    number: int
-    name: str
-    items: tuple[SourceItem, ...]
-    key: str
 
 
 @dataclass(frozen=True)
@@ -119,7 +108,7 @@ def run_stream_job(job: StreamJob, report: Callable[[int], None] | None, ctx: St
     clip_rows: list[dict] = []
     summary = AlignSummary()
     try:
-        for item in job.items:
+        for item in job.items():
             entry = _fetch(item, work, ctx, gate)
             entries.append(entry)
             result = next(align_items(list(joined_item(work.resolve(), item, entry)), ctx.align))

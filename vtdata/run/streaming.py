@@ -20,8 +20,8 @@ split, and any builder gives the staged shard.
 Resume. A job is finished when its stream record (`<shards>/_stream/<name>.json`, same key) and its
 shard's done record with every tar are in place; those are never touched again and their items are
 never fetched again. Anything else is rerun. `retry_failed` reruns the finished jobs that hold
-failed items. The planning keeps one `SourceItem` per item in memory (the corpus's metadata,
-not its media).
+failed items. The plan (`vtdata.run.plan`) is sorted on disk and each job reads
+its own items: memory is bounded by a job, not by the corpus.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from vtdata.download.ledger import Ledger
 from vtdata.download.store import copy_sources
 from vtdata.engine import TaskError
 from vtdata.records.names import DONE_DIR, PLAN_NAME
-from vtdata.records.sources import read_sources
-from vtdata.run.job import STREAM_DIR, StreamContext, StreamJob, StreamRecord, read_record, run_stream_job
+from vtdata.run.job import STREAM_DIR, StreamContext, StreamRecord, read_record, run_stream_job
+from vtdata.run.plan import StreamJob, plan_stream
 from vtdata.run.recipe import Recipe
 from vtdata.run.stages import (
     RunError,
@@ -52,10 +52,9 @@ from vtdata.run.stages import (
     run_sources,
     sources_path,
 )
-from vtdata.shard.config import PipelineConfig
 from vtdata.shard.job import read_done
 from vtdata.shard.outputs import write_outputs
-from vtdata.shard.plan import plan_digest, shard_name
+from vtdata.shard.plan import plan_digest
 from vtdata.shard.records import ShardJob
 
 LOCK_NAME = ".stream.lock"
@@ -74,31 +73,6 @@ class StreamSummary:
     clips: int = 0
     stats: dict = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def plan_stream(
-    sources: str | Path, config: PipelineConfig, items_per_job: int, run_key: str
-) -> list[StreamJob]:
-    """The jobs of a streaming run, in (split, number) order (see the module docstring)."""
-    wanted = set(config.shards.splits) if config.shards.splits is not None else None
-    seen: set[str] = set()
-    by_split: dict[str, list] = {}
-    for item in read_sources(sources):
-        if item.id in seen:
-            continue
-        seen.add(item.id)
-        split = item.split or "train"
-        if wanted is None or split in wanted:
-            by_split.setdefault(split, []).append(item)
-    jobs = []
-    for split in sorted(by_split):
-        items = sorted(by_split[split], key=lambda i: i.id)
-        for number, first in enumerate(range(0, len(items), items_per_job)):
-            chunk = tuple(items[first : first + items_per_job])
-            name = shard_name(split, number)
-            key = _digest([name, run_key, [asdict(i) for i in chunk]])
-            jobs.append(StreamJob(split, number, name, chunk, key))
-    return jobs
 
 
 def run_streaming(
@@ -124,7 +98,7 @@ def run_streaming(
     copy_sources(sources, store)
     with _locked(out):
         _check_run(out, run_key, recipe)
-        jobs = plan_stream(sources, pipeline, items_per_job, run_key)
+        jobs = plan_stream(sources, pipeline, items_per_job, run_key, out / STREAM_DIR)
         if not jobs:
             raise RunError(f"{sources}: no item of the splits the pipeline shards; nothing to do")
         work = recipe.path(recipe.streaming.work) if recipe.streaming.work else out / STREAM_DIR / "work"
@@ -157,7 +131,7 @@ def run_streaming(
                 f"{len(errors)} streaming job(s) raised ({', '.join(n for n, _ in errors[:5])}): {first}; "
                 f"the others are done, a rerun retries these. First error:\n{errors[0][1]}"
             )
-        summary = StreamSummary(out, len(jobs), len(jobs) - len(pending), sum(len(j.items) for j in jobs))
+        summary = StreamSummary(out, len(jobs), len(jobs) - len(pending), sum(j.count for j in jobs))
         stats = _write_outputs(out, jobs, records, pipeline)
     for job in jobs:
         for entry in records[job.name].entries:
