@@ -56,9 +56,11 @@ def test_streaming_on_ray_equals_staged(staged_webvid, webvid_recipe, run_helper
     assert not _media_left(recipe.root)
 
 
-def test_howto100m_with_one_job_per_split_equals_staged(synthetic_native, run_helpers, tmp_path):
+@pytest.mark.parametrize("sections", [False, True], ids=["whole-files", "sections"])
+def test_howto100m_with_one_job_per_split_equals_staged(synthetic_native, run_helpers, tmp_path, sections):
     """A builder that makes several clips per item (merge, as the quickstart), fetched with yt-dlp
-    with its captions: one job per split (fewer items than items_per_job) is the staged plan."""
+    with its captions (whole, or only the narrated span): one job per split (fewer items than
+    items_per_job) is the staged plan."""
     n = synthetic_native
 
     def recipe(mode: str):
@@ -68,6 +70,7 @@ def test_howto100m_with_one_job_per_split_equals_staged(synthetic_native, run_he
                 "mode": mode,
                 "metadata": {"paths": [str(n.howto_csv)], "captions": str(n.howto_captions),
                              "url_template": n.howto_url_template, "val_fraction": 0.3},
+                "download": {"sections": sections, "section_pad": 0.0},
                 "align": {"builder": "merge", "min_duration": 2.0, "max_duration": 6.0},
                 "shard": {"set": {"store": "clip", "clip.fps": 8.0, "resize.short_side": 32}},
                 "outputs": {"root": str(tmp_path / mode)},
@@ -78,6 +81,9 @@ def test_howto100m_with_one_job_per_split_equals_staged(synthetic_native, run_he
     run_staged(recipe("staged"))
     summary = run_streaming(recipe("streaming"))
     assert summary.jobs == 2 and summary.clips > summary.items  # several clips per video
+    with Ledger(tmp_path / "streaming/download", readonly=True) as ledger:
+        offsets = [e.offset for e in ledger.entries()]
+    assert len(offsets) == summary.items and any(offsets) == sections  # sections start after t=0
     run_helpers.assert_same_shards(tmp_path / "staged/shards", tmp_path / "streaming/shards")
     assert not _media_left(tmp_path / "streaming")
 
