@@ -167,7 +167,18 @@ class SeenIds:
         self._levels.append(level)
         while len(self._levels) > 1 and len(self._levels[-2][0]) <= 2 * len(self._levels[-1][0]):
             top_a, top_b = self._levels.pop()
-            low_a, low_b = self._levels[-1]
-            a, b = np.concatenate([low_a, top_a]), np.concatenate([low_b, top_b])
-            order = np.argsort(a, kind="stable")  # by the first hash only: equal ones are scanned
-            self._levels[-1] = (a[order], b[order])
+            low_a, low_b = self._levels.pop()
+            self._levels.append(_merged(low_a, low_b, top_a, top_b))
+
+
+def _merged(low_a: np.ndarray, low_b: np.ndarray, top_a: np.ndarray, top_b: np.ndarray) -> tuple:
+    """Two levels sorted by their first hash, merged in one pass: no sort and no index array of the
+    whole (a merge at 10M ids would otherwise hold several copies of the level at once)."""
+    at = np.searchsorted(low_a, top_a, side="right") + np.arange(len(top_a))
+    a, b = np.empty(len(low_a) + len(top_a), np.int64), np.empty(len(low_a) + len(top_a), np.int64)
+    low = np.ones(len(a), dtype=bool)
+    low[at] = False
+    a[at], b[at] = top_a, top_b
+    a[low], b[low] = low_a, low_b
+    return a, b
+
