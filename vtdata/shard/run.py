@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import itertools
 import json
 import os
 import re
@@ -34,7 +35,7 @@ from vtdata.shard.job import read_done, run_job
 from vtdata.shard.media import MediaRef, Refs
 from vtdata.shard.outputs import write_outputs
 from vtdata.shard.plan import plan_digest, plan_shards
-from vtdata.shard.records import ShardJob
+from vtdata.shard.records import REJECTED, ShardJob, ShardResult
 
 _OUR_TAR = re.compile(r"^[A-Za-z0-9_-]+-\d{6}(_\d+)?\.tar$")
 
@@ -88,12 +89,14 @@ def shard(
     out = out_dir if storage.is_url(out_dir) else Path(out_dir)
     engine = engine or LocalEngine(1)
     with _output_folder(out), _locked(out):
-        jobs = plan_shards(clips, refs, config, out)
+        rejected = ShardResult(REJECTED, "", "")
+        jobs = plan_shards(clips, refs, config, out, rejected)
         if not jobs:
             wanted = config.shards.splits
             splits = f" of the splits {', '.join(wanted)}" if wanted is not None else ""
             source = clips if isinstance(clips, (str, Path)) else "the clip table"
-            raise ShardError(f"no clips to shard: {source} holds no clip{splits}; nothing written")
+            unsafe = f" ({len(rejected.rows)} with an unsafe split or clip_id)" if rejected.rows else ""
+            raise ShardError(f"no clips to shard: {source} holds no clip{splits}{unsafe}; nothing written")
         if overwrite:
             clear_output(out, keep_plan=storage.name_of(jobs[0].rows))
         _remove_temporaries(out)
@@ -121,7 +124,9 @@ def shard(
                 f"{len(errors)} shard {jobs_word} raised ({names}): {last}; the others are done, a rerun "
                 f"retries these (--debug shows the traceback). First error:\n{errors[0][1]}"
             )
-        stats = write_outputs(out, (read_done(out, job, check=False) for job in jobs), config, digest)
+        done = (read_done(out, job, check=False) for job in jobs)
+        results = itertools.chain([rejected] if rejected.rows else [], done)
+        stats = write_outputs(out, results, config, digest)
     return ShardSummary(
         out_dir=out,
         jobs=len(jobs),

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from vtdata.records.ids import name_problem
 from vtdata.records.sources import SourceItem, write_sources
-from vtdata.sources.report import DUPLICATE_ID, SkipReport, SourceResult
+from vtdata.sources.report import BAD_SPLIT, DUPLICATE_ID, SkipReport, SourceResult
 
 VAL_SPLIT = "val"
 AUTO_SPLIT = "auto"
@@ -59,8 +60,9 @@ class Selection:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if not 0.0 < self.sample_fraction <= 1.0:
             raise ValueError(f"sample_fraction must be in (0, 1], got {self.sample_fraction}")
-        if not self.split:
-            raise ValueError("split must be a non-empty name")
+        problem = name_problem(self.split)
+        if problem is not None:  # the split names the shard tars: it must not be a path
+            raise ValueError(f"--split: {problem}")
 
 
 def file_split(path: str | Path) -> str:
@@ -108,6 +110,11 @@ def select(
             hash_unit(item.id, selection.seed, "sample") >= selection.sample_fraction
         ):
             continue
+        if item.split:
+            problem = name_problem(item.split)
+            if problem is not None:  # it would name the shard tars: never a path
+                report.skip(BAD_SPLIT, f"{where}: {problem}; row skipped")
+                continue
         if item.id in seen:
             report.skip(DUPLICATE_ID, f"{where}: id {item.id!r} was already read earlier; row skipped")
             continue
