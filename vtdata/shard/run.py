@@ -29,7 +29,15 @@ from vtdata.engine.local import LocalEngine
 from vtdata.engine.storage import Location
 from vtdata.records.clips import Clip
 from vtdata.records.folders import check_writable, owned_folder
-from vtdata.records.names import DATASET_NAME, DONE_DIR, INDEX_NAME, PLAN_NAME, SHARD_LOCK, STATS_NAME
+from vtdata.records.names import (
+    DATASET_NAME,
+    DONE_DIR,
+    INDEX_NAME,
+    JOBS_LOCK,
+    PLAN_NAME,
+    SHARD_LOCK,
+    STATS_NAME,
+)
 from vtdata.shard.config import PipelineConfig
 from vtdata.shard.job import read_done, run_job
 from vtdata.shard.media import MediaRef, Refs
@@ -88,7 +96,7 @@ def shard(
     started = time.monotonic()
     out = out_dir if storage.is_url(out_dir) else Path(out_dir)
     engine = engine or LocalEngine(1)
-    with _output_folder(out), _locked(out):
+    with _output_folder(out), _locked(out) as jobs_lock:
         rejected = ShardResult(REJECTED, "", "")
         jobs = plan_shards(clips, refs, config, out, rejected)
         if not jobs:
@@ -110,6 +118,7 @@ def shard(
         written = 0
         if engine.remote:
             pending = [absolute(job) for job in pending]
+        jobs_lock.share()  # from here on this run's own jobs hold it too (shared)
         outcomes = engine.map_unordered(run_job, pending, config, engine.threads, progress=progress)
         for job, outcome in outcomes:
             if isinstance(outcome, TaskError):
@@ -194,12 +203,28 @@ def _output_folder(out: Location) -> Iterator[None]:
         yield
 
 
+SURVIVOR_WAIT = 10.0  # seconds a run waits for the jobs of an earlier, killed run to end
+
+
+class _JobsLock:
+    """`<out>/.shard.jobs.lock`: taken exclusively before the run touches the folder, so no job of an
+    earlier run (a worker that outlived its killed parent) still writes there; `share()` then lets
+    this run's jobs hold it shared (`vtdata.shard.job`)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+
+    def share(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_SH)
+
+
 @contextlib.contextmanager
-def _locked(out: Location) -> Iterator[None]:
+def _locked(out: Location) -> Iterator[_JobsLock]:
     if storage.is_url(out):  # no locks on object stores (see the module docstring)
-        yield
+        yield _JobsLock(None)
         return
-    with open(out / SHARD_LOCK, "a+") as handle:
+    with open(out / SHARD_LOCK, "a+") as handle, open(out / JOBS_LOCK, "a+") as jobs:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -207,6 +232,23 @@ def _locked(out: Location) -> Iterator[None]:
                 f"{out}: another `vtdata shard` is writing here; wait for it, or stop it"
             ) from None
         try:
-            yield
+            _wait_exclusive(out, jobs)
+            yield _JobsLock(jobs)
         finally:
+            fcntl.flock(jobs, fcntl.LOCK_UN)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _wait_exclusive(out: Path, jobs) -> None:
+    waited = time.monotonic() + SURVIVOR_WAIT
+    while True:
+        try:
+            fcntl.flock(jobs, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > waited:
+                raise ShardError(
+                    f"{out}: jobs of an earlier `vtdata shard` still write here (they hold {JOBS_LOCK}); "
+                    "stop those processes, then rerun"
+                ) from None
+            time.sleep(0.05)
