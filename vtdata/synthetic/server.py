@@ -6,6 +6,7 @@ Routes (GET and HEAD; files honour single `Range: bytes=a-b` requests with 206/4
                                 and, when `<id>.en.vtt` exists, `<track kind="captions" srclang="en">`
     /watch/<id>.html?fault=K    the same page, but its video URL is `/fault/K/media/<id>.mp4`
     /watch/<id>.html?subs_fault=K   ... and/or its subtitle URL is `/fault/K/media/<id>.en.vtt`
+    /watch/<id>.html?srclang=L  ... its captions track says language L (default en)
     /fault/<kind>/<path>        <path> (any route above) served badly: see `vtdata.synthetic.faults`
 Fault counters are per full path (with query) and per server; `reset()` clears them and the log.
 `requests` logs every answered request as (method, path with query, status), in order.
@@ -55,13 +56,14 @@ def content_type(path: str) -> str:
     return CONTENT_TYPES.get(Path(path).suffix.lower(), "application/octet-stream")
 
 
-def watch_page(video_id: str, video_src: str, subtitles_src: str | None) -> bytes:
-    """The HTML of a watch page: one `<video>` with an MP4 `<source>` and an English captions track."""
+def watch_page(video_id: str, video_src: str, subtitles_src: str | None, srclang: str = "en") -> bytes:
+    """The HTML of a watch page: one `<video>` with an MP4 `<source>` and a captions track (English)."""
     vid, src = html.escape(video_id), html.escape(video_src)
     track = ""
     if subtitles_src is not None:
         subs = html.escape(subtitles_src)
-        track = f'\n  <track kind="captions" srclang="en" label="English" src="{subs}" default>'
+        lang = html.escape(srclang)
+        track = f'\n  <track kind="captions" srclang="{lang}" label="English" src="{subs}" default>'
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{vid}</title>\n'
         f'<meta property="og:title" content="{vid}">\n</head>\n<body>\n<h1>{vid}</h1>\n'
@@ -172,7 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
             if subs_fault:
                 subs = f"/fault/{subs_fault}{subs}"
             has_subs = (media / f"{vid}.en.vtt").is_file()
-            return watch_page(vid, video, subs if has_subs else None), CONTENT_TYPES[".html"]
+            lang = query.get("srclang", ["en"])[0]  # a hostile site's language code (`en/../../x`)
+            return watch_page(vid, video, subs if has_subs else None, lang), CONTENT_TYPES[".html"]
         return None, ""
 
     # -- responses -----------------------------------------------------------------------------
