@@ -60,7 +60,10 @@ def joined_item(root: Path, item, entry) -> Iterator[AlignItem | Drop]:
         return
     subtitles = {}
     for lang, rel in (entry.subtitles or {}).items():
-        path = (root / rel).resolve()
+        try:
+            path = (root / rel).resolve()
+        except (ValueError, OSError):  # a NUL byte, a symlink loop: no file of the store
+            continue
         if path.is_relative_to(root):  # a ledger path never leaves the store
             subtitles[lang] = path
     duration = entry.duration if entry.duration is not None else (item.duration if not entry.offset else None)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.hosts import HostGate, host_of
+from vtdata.download.hosts import HostGate, host_of, new_gate
 from vtdata.download.http_backend import fetch_http
 from vtdata.download.plan import check_url, choose_backend, section_of, url_ext
 from vtdata.download.retry import FetchError, RetryPolicy
@@ -58,7 +58,7 @@ def download_one(
     """
     started = time.monotonic()
     deadline = started + config.deadline
-    gate = gate or HostGate(config.cooldown, config.max_cooldown, config.host_strikes)
+    gate = gate or new_gate(config)
     policy = RetryPolicy(config.retries, config.backoff, config.backoff_max)
     backend = choose_backend(item, config)
     entry = LedgerEntry(id=item.id, status="failed", url=item.url, media=item.media, backend=backend)
@@ -84,8 +84,11 @@ def download_one(
         except FetchError as error:
             _clean(paths)
             if error.reason in (Reason.RATE_LIMITED, Reason.BLOCKED):
-                pause = gate.penalize(host, error)
-                log.info("%s: %s answered %s; cooling down %.1f s", item.id, host, error.reason.value, pause)
+                pause = gate.refused(host, item.url, error)
+                if pause:
+                    log.info(
+                        "%s: %s answered %s; cooling down %.1f s", item.id, host, error.reason.value, pause
+                    )
             if not policy.should_retry(error, attempts):
                 return _failed(entry, error, attempts, history)
             limited = error.reason is Reason.RATE_LIMITED

@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.hosts import HostGate
+from vtdata.download.hosts import HostGate, new_gate
 from vtdata.download.job import download_one
 from vtdata.download.ledger import Ledger
 from vtdata.download.plan import PlanCounts, Task, count_plan, plan, plan_table
@@ -184,7 +184,7 @@ class _Scheduler:
         self.store, self.config, self.ledger, self.summary = store, config, ledger, summary
         self.fetch = fetch or _fetch_here
         self.progress, self.total = progress, total
-        self.gate = HostGate(config.cooldown, config.max_cooldown, config.host_strikes)
+        self.gate = new_gate(config)
         self.todo: queue.Queue = queue.Queue()
         self.results: queue.Queue = queue.Queue()
         self.pending: OrderedDict[str, deque[Task]] = OrderedDict()

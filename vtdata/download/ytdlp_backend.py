@@ -18,12 +18,14 @@ from pathlib import Path
 import yt_dlp
 from yt_dlp.networking.exceptions import HTTPError as YtdlpHTTPError
 from yt_dlp.networking.exceptions import TransportError
+from yt_dlp.postprocessor.common import PostProcessor
 from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
 from yt_dlp.utils import download_range_func
 
 from vtdata.download.config import DownloadConfig
 from vtdata.download.retry import FetchError, http_status_error, parse_retry_after
 from vtdata.media.ffmpeg import ffmpeg_dir
+from vtdata.records.ids import name_problem
 from vtdata.records.ledger import Reason
 
 log = logging.getLogger(__name__)
@@ -202,6 +204,19 @@ class _SubtitlesFailed(Exception):
     pass
 
 
+class SafeSubtitleLangs(PostProcessor):
+    """Drops, before anything is written, every requested subtitle whose language code is no plain
+    name: yt-dlp builds the file name `media.<lang>.vtt` from the site's code, so `en/../../x` would
+    write outside the work folder."""
+
+    def run(self, info: dict) -> tuple[list, dict]:
+        subs = info.get("requested_subtitles") or {}
+        for lang in [lang for lang in subs if name_problem(lang, "subtitle language") is not None]:
+            log.warning("%s: %s; subtitle dropped", info.get("id"), name_problem(lang, "subtitle language"))
+            del subs[lang]
+        return [], info
+
+
 def _fetch(
     url: str, workdir: Path, config: DownloadConfig, deadline: float, section: tuple[float, float] | None
 ) -> YtdlpResult:
@@ -220,6 +235,7 @@ def _fetch(
         opts["cookiefile"] = str(private)
     try:
         with yt_dlp.YoutubeDL(opts) as ydl:
+            ydl.add_post_processor(SafeSubtitleLangs(), when="video")  # before subtitles are written
             info = ydl.extract_info(url, download=True)
     except _DeadlineReached as exc:
         raise FetchError(

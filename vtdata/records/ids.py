@@ -33,6 +33,25 @@ def safe_id(raw: str) -> str:
     return f"{cleaned}_{_digest(raw)}"
 
 
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+
+
+def name_problem(value: object, what: str = "split", max_len: int = 64) -> str | None:
+    """Why `value` cannot be used as is in a file or tar member name (a split, a clip id), or None.
+
+    Splits name tars (`<split>-000000.tar`) and clip ids name tar members: both must stay one
+    plain path component (no `/`, `..`, dot, NUL or leading `-`), so a table can never steer a
+    write outside the output folder. Checked, never silently rewritten: two splits must not merge.
+    """
+    if not isinstance(value, str) or not value:
+        return f"empty {what}"
+    if len(value) > max_len or _NAME.fullmatch(value) is None:
+        return (
+            f"{what} {value[:80]!r} is not a safe name (1-{max_len} of A-Z a-z 0-9 _ -, not starting with -)"
+        )
+    return None
+
+
 def id_from_url(url: str) -> str:
     """An id for a row that has only a URL (CC3M, plain tables): readable tail plus a hash."""
     tail = url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0].rsplit(".", 1)[0]

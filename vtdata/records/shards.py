@@ -15,6 +15,8 @@ SCHEMA_VERSION = 1
 # Failure reasons of the shard stage, beside the media reasons (vtdata.media.errors.REASONS:
 # corrupt, unsupported, empty, error).
 MISSING_MEDIA = "missing_media"  # the id has no ok download (not in the ledger, failed, file gone)
+BAD_SPLIT = "bad_split"  # the clip's split cannot name a tar file (`../x`, `a/b`, a dot): in no shard
+BAD_CLIP_ID = "bad_clip_id"  # the clip_id cannot name a tar member: in no shard
 
 
 @dataclass

@@ -25,6 +25,7 @@ from vtdata.config.typed import opt as _opt
 from vtdata.media.decoders import DECODERS
 from vtdata.media.resize import ResizeSpec
 from vtdata.media.sampling import MODES, PROTOCOLS, SamplingSpec
+from vtdata.records.ids import name_problem
 
 __all__ = ["ConfigError", "PipelineConfig", "config_from_dict", "load_pipeline"]
 
@@ -201,6 +202,10 @@ def _drop_foreign_protocols(data: dict, mode: Any) -> None:
 def config_from_dict(data: dict, where: str = "<config>") -> PipelineConfig:
     """Validate a plain dict (as YAML gives it) into a `PipelineConfig`."""
     config = build(PipelineConfig, data, "", where)
+    for split in config.shards.splits or ():
+        problem = name_problem(split)
+        if problem is not None:  # a split names tar files: never a path
+            raise ConfigError(f"{where}: shards.splits: {problem}")
     _check_sampling(config.sampling, "sampling", where)
     for split, overrides in config.sampling_by_split.items():
         key = f"sampling_by_split.{split}"
