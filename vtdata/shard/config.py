@@ -24,7 +24,7 @@ from vtdata.config.typed import ConfigError, build
 from vtdata.config.typed import opt as _opt
 from vtdata.media.decoders import DECODERS
 from vtdata.media.resize import ResizeSpec
-from vtdata.media.sampling import MODES, PROTOCOLS, SamplingSpec
+from vtdata.media.sampling import MODES, PROTOCOLS, WINDOWS, SamplingSpec
 
 __all__ = ["ConfigError", "PipelineConfig", "config_from_dict", "load_pipeline"]
 
@@ -47,11 +47,11 @@ X264_PRESETS = (
 class SamplingConfig:
     """Which frames the `frames` store keeps per clip (see `vtdata.media.sampling` for the protocols)."""
 
-    mode: str = _opt("uniform", choices=MODES, doc="uniform | rand | headtail | dense | all")
+    mode: str = _opt("uniform", choices=MODES, doc="uniform | rand | headtail | middle | dense | all")
     num_frames: int = _opt(SamplingSpec.num_frames, min=1, doc="frames per clip: uniform / rand / headtail")
-    fps: float | None = _opt(None, min=0.001, doc="frame rate of dense sampling")
+    fps: float | None = _opt(None, min=0.001, doc="dense: frame rate; clipbert rand/middle: target fps")
     max_frames: int | None = _opt(None, min=1, doc="dense: keep a window of at most this many frames")
-    window: str = _opt("center", choices=("center", "rand"), doc="dense window placement")
+    window: str = _opt("center", choices=WINDOWS, doc="dense window: center | rand | rand-seconds (MIL-NCE)")
     seed: int = _opt(0, min=0, doc="seeds the random modes, per clip (hash of seed and clip_id)")
     protocol: str | None = _opt(None, doc="reference implementation the mode follows; None: its default")
 
