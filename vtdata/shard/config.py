@@ -90,12 +90,22 @@ class FramesConfig:
 class ClipConfig:
     """The `clip` store: each clip re-encoded once with libx264 (no B-frames, fixed GOP)."""
 
-    fps: float = _opt(8.0, min=0.001, doc="frame rate of the encoded clip")
+    fps: float | None = _opt(8.0, min=0.001, doc="frame rate of the encoded clip; null: the source's frames")
     gop: int | None = _opt(None, min=1, doc="keyframe interval in frames; null: one second")
     crf: int = _opt(23, min=0, max=51, doc="x264 constant rate factor")
     preset: str = _opt("veryfast", choices=X264_PRESETS, doc="x264 preset")
     keep_audio: bool = _opt(False, doc="keep the first audio stream as AAC")
     threads: int = _opt(1, min=0, doc="x264 threads per clip (0: auto); the bytes depend on it")
+
+
+@dataclass(frozen=True)
+class LoaderConfig:
+    """What `VideoTextDataset(sampling="protocol")` samples from each stored clip, every epoch anew:
+    `sampling` (keys of `sampling`), with `sampling_by_split` overrides. Empty: the stored frames are
+    already the protocol's choice (the loader takes them all)."""
+
+    sampling: dict = _opt({}, doc="keys of `sampling` the loader applies per epoch (mode, num_frames, ...)")
+    sampling_by_split: dict[str, dict] = _opt({}, doc="split name -> keys overriding loader.sampling")
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,7 @@ class PipelineConfig:
     clip: ClipConfig = _opt(ClipConfig())
     shards: ShardsConfig = _opt(ShardsConfig())
     decode: DecodeConfig = _opt(DecodeConfig())
+    loader: LoaderConfig = _opt(LoaderConfig())
 
     def sampling_for(self, split: str) -> SamplingConfig:
         """`sampling` with the overrides of `split` applied (validated when the config was built)."""
@@ -138,7 +149,12 @@ class PipelineConfig:
         return dataclasses.replace(self.sampling, **overrides) if overrides else self.sampling
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The config as recorded in dataset.json; an empty `loader` is left out, so pipelines without
+        one record (and digest) exactly what they did before it existed."""
+        out = dataclasses.asdict(self)
+        if self.loader == LoaderConfig():
+            del out["loader"]
+        return out
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -208,6 +224,12 @@ def config_from_dict(data: dict, where: str = "<config>") -> PipelineConfig:
             raise ConfigError(f"{where}: {key} must be a mapping of sampling keys, got {overrides!r}")
         merged = {**dataclasses.asdict(config.sampling), **overrides}
         _check_sampling(build(SamplingConfig, merged, key, where), key, where)
+    if config.loader != LoaderConfig():
+        loader = config.loader.sampling
+        _check_sampling(build(SamplingConfig, loader, "loader.sampling", where), "loader.sampling", where)
+        for split, overrides in config.loader.sampling_by_split.items():
+            key = f"loader.sampling_by_split.{split}"
+            _check_sampling(build(SamplingConfig, {**loader, **overrides}, key, where), key, where)
     return config
 
 

@@ -158,6 +158,7 @@ class TableRefs(Refs):
 
     def _checked(self, batch: pa.Table, seq: int) -> pa.Table:
         n = batch.num_rows
+
         def column(name: str, default: str) -> pa.Array:  # a missing optional column is its default
             if name not in batch.column_names:
                 return pa.array([default] * n, pa.string())
