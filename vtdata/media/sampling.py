@@ -190,7 +190,9 @@ def _dense_positions(
 ) -> np.ndarray:
     fps = float(spec.fps)
     duration = max(0.0, end - start)
-    slots = max(1, math.ceil(duration * fps - 1e-9))
+    # ffmpeg ends the fps filter at EOF by rounding the duration to the nearest slot (eof_action=round),
+    # so a 1.44 s stretch at 10 fps gives 14 frames, not 15
+    slots = max(1, math.floor(duration * fps + 0.5))
     w0 = start
     if spec.max_frames is not None and slots > spec.max_frames:
         spare = duration - spec.max_frames / fps
