@@ -101,5 +101,5 @@ def test_pipelines_by_name_or_path_and_a_clear_error(tmp_path):
     mine = tmp_path / "webvid-frozen"  # a file of that name wins over the shipped pipeline
     mine.write_text("name: mine\n")
     assert load_pipeline(mine).name == "mine"
-    with pytest.raises(ConfigError, match="no shipped pipeline of that name; shipped: cc3m-images, clip4clip"):
+    with pytest.raises(ConfigError, match="no shipped pipeline of that name; shipped: cc3m-images, clip4"):
         load_pipeline("webvid-frozn")
