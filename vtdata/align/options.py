@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-BUILDERS = ("whole", "cue", "merge", "window")
+BUILDERS = ("whole", "cue", "merge", "window", "milnce")
 DEDUP_MODES = ("auto", "always", "never")
 
 
@@ -24,6 +24,7 @@ class ClipOptions:
     context: int = 0
     neighbours: int = 0
     min_clip: float = 0.1
+    candidates: int = 1  # milnce: texts per clip, the nearest in time (MIL-NCE's num_candidates)
 
     def __post_init__(self) -> None:
         if self.builder not in BUILDERS:
@@ -36,6 +37,8 @@ class ClipOptions:
             raise ValueError(
                 f"max_duration {self.max_duration} must be > 0 and >= min_duration {self.min_duration}"
             )
+        if self.candidates < 1:
+            raise ValueError(f"candidates must be >= 1, got {self.candidates}")
         if min(self.min_duration, self.pad, self.pad_to, self.context, self.neighbours, self.min_clip) < 0:
             raise ValueError("min_duration, pad, pad_to, context, neighbours and min_clip must be >= 0")
 
@@ -43,7 +46,8 @@ class ClipOptions:
 @dataclass(frozen=True)
 class AlignOptions:
     """How an align run turns items into clips: the clip options, subtitle languages in order of
-    preference, rolling-caption de-duplication, and whether HowTo100M narration is repaired."""
+    preference, rolling-caption de-duplication, and whether HowTo100M narration is repaired
+    (never for the `milnce` builder, which reads the narration as MIL-NCE did)."""
 
     clips: ClipOptions = field(default_factory=ClipOptions)
     langs: tuple[str, ...] = ("en",)

@@ -122,7 +122,8 @@ def _from_subtitles(ai: AlignItem, opts: AlignOptions, result: ItemResult) -> li
 def _from_segments(ai: AlignItem, opts: AlignOptions, result: ItemResult) -> list[Cue]:
     if not ai.item.segments:
         return []
-    preset = HOWTO100M if opts.howto100m and ai.item.dataset == "howto100m" else SUBTITLES
+    repair = opts.howto100m and ai.item.dataset == "howto100m" and opts.clips.builder != "milnce"
+    preset = HOWTO100M if repair else SUBTITLES
     cues, drops, notes = normalize_cues(shift_cues(segment_cues(ai.item.segments), -ai.offset), preset)
     result.drops += _cue_drops(ai.item.id, drops, "segments")
     result.notes.update(notes)

@@ -25,7 +25,6 @@ from vtdata.records.sources import read_sources
 NOT_DOWNLOADED = "not_downloaded"
 
 
-
 def store_items(store: str | Path) -> Iterator[AlignItem | Drop]:
     """Items of a download store in `sources.parquet` order (see the module docstring).
 
@@ -85,7 +84,6 @@ def source_items(path: str | Path) -> Iterator[AlignItem]:
     """Items of a bare source table: segments and captions, durations from the table."""
     for item in read_sources(path):
         yield AlignItem(item, item.duration)
-
 
 
 def run_align(

@@ -33,7 +33,8 @@ from vtdata.config.workers import default_workers
     "--builder",
     type=click.Choice(BUILDERS),
     help="cue: a clip per cue; merge: consecutive cues joined up to --min-duration/--max-duration; "
-    "window: fixed --window/--stride windows with the text inside; whole: the whole item. Items "
+    "window: fixed --window/--stride windows with the text inside; whole: the whole item; milnce: a "
+    "clip per cue cut as MIL-NCE does (--pad-to, whole seconds, --candidates, no repair). Items "
     "with only a caption (and images) always get one whole clip.",
 )
 @from_config(
@@ -97,6 +98,13 @@ from vtdata.config.workers import default_workers
     "--neighbours",
     type=click.IntRange(min=0),
     help="Add N neighbouring cues on each side to `texts` (MIL-NCE candidate positives).",
+)
+@from_config(
+    ClipOptions,
+    "candidates",
+    "--candidates",
+    type=click.IntRange(min=1),
+    help="milnce: texts per clip, the K captions nearest in time (MIL-NCE's num_candidates).",
 )
 @from_config(
     ClipOptions,

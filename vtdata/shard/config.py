@@ -24,7 +24,7 @@ from vtdata.config.typed import ConfigError, build
 from vtdata.config.typed import opt as _opt
 from vtdata.media.decoders import DECODERS
 from vtdata.media.resize import ResizeSpec
-from vtdata.media.sampling import MODES, PROTOCOLS, SamplingSpec
+from vtdata.media.sampling import MODES, PROTOCOLS, WINDOWS, SamplingSpec
 from vtdata.records.ids import name_problem
 
 __all__ = ["ConfigError", "PipelineConfig", "config_from_dict", "load_pipeline"]
@@ -48,11 +48,11 @@ X264_PRESETS = (
 class SamplingConfig:
     """Which frames the `frames` store keeps per clip (see `vtdata.media.sampling` for the protocols)."""
 
-    mode: str = _opt("uniform", choices=MODES, doc="uniform | rand | headtail | dense | all")
+    mode: str = _opt("uniform", choices=MODES, doc="uniform | rand | headtail | middle | dense | all")
     num_frames: int = _opt(SamplingSpec.num_frames, min=1, doc="frames per clip: uniform / rand / headtail")
-    fps: float | None = _opt(None, min=0.001, doc="frame rate of dense sampling")
+    fps: float | None = _opt(None, min=0.001, doc="dense: frame rate; clipbert rand/middle: target fps")
     max_frames: int | None = _opt(None, min=1, doc="dense: keep a window of at most this many frames")
-    window: str = _opt("center", choices=("center", "rand"), doc="dense window placement")
+    window: str = _opt("center", choices=WINDOWS, doc="dense window: center | rand | rand-seconds (MIL-NCE)")
     seed: int = _opt(0, min=0, doc="seeds the random modes, per clip (hash of seed and clip_id)")
     protocol: str | None = _opt(None, doc="reference implementation the mode follows; None: its default")
 
@@ -91,12 +91,22 @@ class FramesConfig:
 class ClipConfig:
     """The `clip` store: each clip re-encoded once with libx264 (no B-frames, fixed GOP)."""
 
-    fps: float = _opt(8.0, min=0.001, doc="frame rate of the encoded clip")
+    fps: float | None = _opt(8.0, min=0.001, doc="frame rate of the encoded clip; null: the source's frames")
     gop: int | None = _opt(None, min=1, doc="keyframe interval in frames; null: one second")
     crf: int = _opt(23, min=0, max=51, doc="x264 constant rate factor")
     preset: str = _opt("veryfast", choices=X264_PRESETS, doc="x264 preset")
     keep_audio: bool = _opt(False, doc="keep the first audio stream as AAC")
     threads: int = _opt(1, min=0, doc="x264 threads per clip (0: auto); the bytes depend on it")
+
+
+@dataclass(frozen=True)
+class LoaderConfig:
+    """What `VideoTextDataset(sampling="protocol")` samples from each stored clip, every epoch anew:
+    `sampling` (keys of `sampling`), with `sampling_by_split` overrides. Empty: the stored frames are
+    already the protocol's choice (the loader takes them all)."""
+
+    sampling: dict = _opt({}, doc="keys of `sampling` the loader applies per epoch (mode, num_frames, ...)")
+    sampling_by_split: dict[str, dict] = _opt({}, doc="split name -> keys overriding loader.sampling")
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,7 @@ class PipelineConfig:
     clip: ClipConfig = _opt(ClipConfig())
     shards: ShardsConfig = _opt(ShardsConfig())
     decode: DecodeConfig = _opt(DecodeConfig())
+    loader: LoaderConfig = _opt(LoaderConfig())
 
     def sampling_for(self, split: str) -> SamplingConfig:
         """`sampling` with the overrides of `split` applied (validated when the config was built)."""
@@ -139,7 +150,12 @@ class PipelineConfig:
         return dataclasses.replace(self.sampling, **overrides) if overrides else self.sampling
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The config as recorded in dataset.json; an empty `loader` is left out, so pipelines without
+        one record (and digest) exactly what they did before it existed."""
+        out = dataclasses.asdict(self)
+        if self.loader == LoaderConfig():
+            del out["loader"]
+        return out
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -213,6 +229,12 @@ def config_from_dict(data: dict, where: str = "<config>") -> PipelineConfig:
             raise ConfigError(f"{where}: {key} must be a mapping of sampling keys, got {overrides!r}")
         merged = {**dataclasses.asdict(config.sampling), **overrides}
         _check_sampling(build(SamplingConfig, merged, key, where), key, where)
+    if config.loader != LoaderConfig():
+        loader = config.loader.sampling
+        _check_sampling(build(SamplingConfig, loader, "loader.sampling", where), "loader.sampling", where)
+        for split, overrides in config.loader.sampling_by_split.items():
+            key = f"loader.sampling_by_split.{split}"
+            _check_sampling(build(SamplingConfig, {**loader, **overrides}, key, where), key, where)
     return config
 
 

@@ -117,7 +117,8 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig) -> Iterat
     cfg = config.clip
     size = config.resize.spec()
     out_w, out_h = size.plan(info.width, info.height, even=True).out_size
-    sampling = SamplingSpec(mode="dense", fps=cfg.fps)
+    # at the source rate (`clip.fps: null`) every frame of the clip is kept, as `all` picks them
+    sampling = SamplingSpec(mode="dense", fps=cfg.fps) if cfg.fps else SamplingSpec(mode="all")
     times = index.times if index is not None else None
     cut = _truncated_at(info, index)
     for clip in task.clips:
@@ -148,7 +149,7 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig) -> Iterat
             yield clip, Failure(clip.clip_id, task.id, exc.reason, exc.message)
             continue
         count = count_video_frames(data)
-        source_times = _clip_frame_times(times, start, end, sampling, count)
+        source_times = _clip_frame_times(times, start, end, sampling, count, cfg.fps or info.fps or 25.0)
         meta = _metadata(
             task,
             clip,
@@ -172,7 +173,7 @@ def _truncated_at(info: MediaInfo, index: FrameIndex | None) -> float | None:
 
 
 def _clip_frame_times(
-    times: np.ndarray | None, start: float, end: float | None, sampling: SamplingSpec, count: int
+    times: np.ndarray | None, start: float, end: float | None, sampling: SamplingSpec, count: int, fps: float
 ) -> np.ndarray:
     """Source time of each encoded frame: the frame ffmpeg's fps filter picked for slot k.
 
@@ -184,7 +185,7 @@ def _clip_frame_times(
         if len(picked) == count:
             return picked
         log.debug("fps filter gave %d frames, sampling predicts %d; reporting slot times", count, len(picked))
-    return start + np.arange(count) / float(sampling.fps)
+    return start + np.arange(count) / float(fps)
 
 
 # --- images ------------------------------------------------------------------------------------
