@@ -1,3 +1,5 @@
+import json
+
 from click.testing import CliRunner
 
 from vtdata.cli import main
@@ -94,3 +96,41 @@ def test_a_folder_without_ledger_is_a_clean_error(tmp_path):
     write_sources([SourceItem("v1", "v1", "custom", "video", "u", caption="x")], tmp_path / "sources.parquet")
     result = CliRunner().invoke(main, ["align", str(tmp_path)])
     assert result.exit_code == 1 and "no download ledger" in result.output
+
+
+def _store(tmp_path, files: dict[str, bytes | str], caption: str | None = None):
+    """A download store with one item `v1` whose subtitles are `files` ({lang: content})."""
+    from vtdata.download.ledger import Ledger
+    from vtdata.records.ledger import LedgerEntry
+
+    store = tmp_path / "store"
+    (store / "media" / "ab").mkdir(parents=True)
+    subtitles = {}
+    for lang, content in files.items():
+        name = f"media/ab/v1.{lang}"
+        path = store / name
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+        subtitles[lang.split(".")[0]] = name
+    item = SourceItem("v1", "v1", "custom", "video", "u", caption=caption)
+    write_sources([item], store / "sources.parquet")
+    with Ledger(store) as ledger:
+        ledger.put(LedgerEntry("v1", "ok", duration=60.0, subtitles=subtitles))
+    return store
+
+
+def test_a_subtitle_file_over_the_cap_is_skipped_and_reported(tmp_path):
+    """A 17 MB WebVTT (default cap 16 MiB) is reported and the item falls back to its caption."""
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nhello there\n\nNOTE " + "x" * 17_000_000 + "\n"
+    store = _store(tmp_path, {"en.vtt": vtt}, caption="the caption")
+    runner = CliRunner()
+    result = runner.invoke(main, ["align", str(store), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert [c.text for c in read_clips(store / "clips.parquet")] == ["the caption"]
+    report = json.loads((store / "clips.report.json").read_text())
+    assert report["sources"] == {"caption": 1}
+    (line,) = [s for s in report["issue_lines"] if "max-subtitle-bytes" in s]
+    assert "v1.en.vtt" in line and "17000" in line and "16MiB" in line and "skipped unread" in line
+
+    raised = runner.invoke(main, ["align", str(store), "--workers", "1", "--max-subtitle-bytes", "32MiB"])
+    assert raised.exit_code == 0, raised.output
+    assert [c.text for c in read_clips(store / "clips.parquet")] == ["hello there"]
