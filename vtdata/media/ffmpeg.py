@@ -62,8 +62,17 @@ def ffmpeg_dir() -> str:
 
 def run_ffmpeg(args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None) -> bytes:
     """Run `ffmpeg -nostdin -hide_banner -loglevel error <args>`; return stdout, raise FFmpegError."""
+    return run_ffmpeg_logged(args, timeout=timeout, input=input)[0]
+
+
+def run_ffmpeg_logged(
+    args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None
+) -> tuple[bytes, str]:
+    """`run_ffmpeg`, also returning what it logged (errors only) on success: a damaged input
+    decodes "successfully", and its stderr is the only sign (`media.damage`)."""
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *map(str, args)]
     proc = subprocess.run(cmd, input=input, capture_output=True, timeout=timeout, check=False)
+    stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise FFmpegError(cmd, proc.returncode, proc.stderr.decode("utf-8", "replace"))
-    return proc.stdout
+        raise FFmpegError(cmd, proc.returncode, stderr)
+    return proc.stdout, stderr

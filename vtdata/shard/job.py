@@ -61,6 +61,7 @@ def run_shard_job(
                     start=clip.start,
                     end=clip.end,
                 )
+                row.decode_errors, row.damaged_frames = outcome.decode_errors, outcome.damaged_frames
                 if isinstance(outcome, Failure):
                     row.reason = outcome.reason
                     failures.append(outcome)

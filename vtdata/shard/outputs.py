@@ -116,7 +116,7 @@ def build_stats(results: Iterable[ShardResult]) -> dict:
         for failure in result.failures:
             listed[failure.reason] += 1
             if listed[failure.reason] <= MAX_FAILURES_PER_REASON:
-                failures.append(asdict(failure))
+                failures.append({k: v for k, v in asdict(failure).items() if v is not None})
     values = list(shards.values())
     total = {
         "clips": sum(s["clips"] for s in values),
