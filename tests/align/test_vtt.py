@@ -1,4 +1,3 @@
-
 import pytest
 
 from vtdata.align.records import TimedTextError
