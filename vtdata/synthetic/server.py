@@ -6,6 +6,7 @@ Routes (GET and HEAD; files honour single `Range: bytes=a-b` requests with 206/4
                                 and, when `<id>.en.vtt` exists, `<track kind="captions" srclang="en">`
     /watch/<id>.html?fault=K    the same page, but its video URL is `/fault/K/media/<id>.mp4`
     /watch/<id>.html?subs_fault=K   ... and/or its subtitle URL is `/fault/K/media/<id>.en.vtt`
+    /watch/<id>.html?subs_ext=E     ... its captions are `<id>.en.vtt` converted to E (srv3, sbv, ttml)
     /fault/<kind>/<path>        <path> (any route above) served badly:
         404          404 Not Found
         500-then-ok  the first request of each path answers 500, later ones serve it
@@ -33,6 +34,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from vtdata.records.ids import safe_id
+from vtdata.synthetic.subformats import SUBTITLE_FORMATS, converted
 
 log = logging.getLogger(__name__)
 
@@ -180,14 +182,20 @@ class _Handler(BaseHTTPRequestHandler):
         media = self.server.owner.root / "media"
         if path.startswith("/media/"):
             name = path[len("/media/") :]
-            if "/" in name or name.startswith(".") or not (media / name).is_file():
+            if "/" in name or name.startswith("."):
                 return None, ""
-            return (media / name).read_bytes(), content_type(name)
+            data = converted(media, name) or (
+                (media / name).read_bytes() if (media / name).is_file() else None
+            )
+            return data, content_type(name) if data is not None else ""
         if path.startswith("/watch/") and path.endswith(".html"):
             vid = path[len("/watch/") : -len(".html")]
             if safe_id(vid) != vid or not (media / f"{vid}.mp4").is_file():
                 return None, ""
-            video, subs = f"/media/{vid}.mp4", f"/media/{vid}.en.vtt"
+            subs_ext = query.get("subs_ext", ["vtt"])[0]
+            if subs_ext not in SUBTITLE_FORMATS:
+                return None, ""
+            video, subs = f"/media/{vid}.mp4", f"/media/{vid}.en.{subs_ext}"
             fault, subs_fault = query.get("fault", [""])[0], query.get("subs_fault", [""])[0]
             if fault:
                 video = f"/fault/{fault}{video}"
