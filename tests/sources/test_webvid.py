@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from vtdata.records.ids import safe_id
+from vtdata.records.sources import read_sources
 from vtdata.sources import webvid
 from vtdata.sources.report import SourceFormatError
 
@@ -89,3 +90,8 @@ def test_duration_over_a_week_is_a_bad_row(tmp_path, duration):
     assert dict(result.report.counts) == {"bad_duration": 1}
     message = result.report.messages["bad_duration"][0]
     assert "line 3" in message and repr(duration) in message and "over a week" in message
+    for fast in (True, False):  # the Arrow column path refuses it too, with the same report
+        out = tmp_path / f"sources-{fast}.parquet"
+        prepared = webvid.prepare_webvid(path, out, fast=fast)
+        assert dict(prepared.report.counts) == {"bad_duration": 1}
+        assert [i.source_id for i in read_sources(out)] == ["1"]
