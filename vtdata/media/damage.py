@@ -40,15 +40,24 @@ DAMAGED = "damaged"  # failure reason: more damaged frames than decode.max_damag
 AV_LOG_ERROR = 16  # FFmpeg's level of "concealing ... errors", "error while decoding MB ..."
 
 
+_level_lock = threading.Lock()
+_level_users = [0, None]  # DecodeLogs open in this process, the level to restore after the last
+
+
 class DecodeLog:
     """FFmpeg errors logged through PyAV while this block runs (see the module docstring).
 
     `count()` is the number of error lines so far; `refused()` adds a packet the decoder rejected.
+    Blocks open at once in several threads share the switch: the last one out restores the level
+    (their counts may then mix; the damaged frames, read from the frames, never do).
     """
 
     def __enter__(self) -> DecodeLog:
-        self._level = av.logging.get_level()
-        av.logging.set_level(av.logging.ERROR)
+        with _level_lock:
+            if _level_users[0] == 0:
+                _level_users[1] = av.logging.get_level()
+                av.logging.set_level(av.logging.ERROR)
+            _level_users[0] += 1
         self._capture = av.logging.Capture(local=False)
         self._logs = self._capture.__enter__()
         self._refused = 0
@@ -68,7 +77,10 @@ class DecodeLog:
         try:
             self._capture.__exit__(*exc)
         finally:
-            av.logging.set_level(self._level)
+            with _level_lock:
+                _level_users[0] -= 1
+                if _level_users[0] == 0:
+                    av.logging.set_level(_level_users[1])
 
 
 class FrameDamage:
