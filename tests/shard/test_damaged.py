@@ -90,11 +90,14 @@ def test_damaged_clip_fails_with_its_counts(damaged_store, tmp_path, store_args)
     assert kept["flipped_0"]["damaged_frames"] > 0 and stats["total"]["failed"] == 0
 
 
-def test_decoding_the_damaged_file_twice_gives_the_same_verdict(damaged_store, tmp_path):
-    """Repeated runs (two workers, logging switched on and off per clip) neither hang nor disagree."""
+def test_repeated_runs_give_the_same_verdict_and_counts(damaged_store, tmp_path):
+    """Repeated runs, in this process and in two worker processes (the decoder log switched on and
+    off per clip, decord's log hooked in each), neither hang nor disagree."""
     store, clips = damaged_store
     verdicts = []
-    for k in range(3):
-        rows, _ = _shard(store, clips, tmp_path / f"run{k}", "--sampling", "uniform", "--size", "64")
-        verdicts.append((rows["intact_0"]["reason"], rows["flipped_0"]["reason"]))
-    assert verdicts == [(None, "damaged")] * 3
+    for k, workers in enumerate(("1", "2", "2", "1")):
+        rows, _ = _shard(store, clips, tmp_path / f"run{k}", "--sampling", "uniform", "--size", "64",
+                         "--samples-per-shard", "1", "--workers", workers)  # fmt: skip
+        flipped = rows["flipped_0"]
+        verdicts.append((rows["intact_0"]["reason"], flipped["reason"], flipped["damaged_frames"]))
+    assert verdicts == [verdicts[0]] * 4 and verdicts[0][:2] == (None, "damaged")
