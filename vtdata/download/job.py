@@ -194,12 +194,13 @@ def _attempt_ytdlp(
     verified = verify_video(result.media, "downloaded video")
     subtitles = {}
     for lang, path in result.subtitles.items():
-        if _looks_like_vtt(path):
-            dest = paths.subtitle(lang)
+        ext = path.suffix.lstrip(".")
+        if _looks_like(path, ext):
+            dest = paths.subtitle(lang, ext)
             os.replace(path, dest)
             subtitles[lang] = dest
         else:
-            log.warning("%s: subtitle %s is not WebVTT; skipped", item.id, path.name)
+            log.warning("%s: subtitle %s is not %s; skipped", item.id, path.name, ext)
     final = paths.final(sniffed.ext or _safe_ext(result.media.suffix.lstrip("."), "mp4"))
     size = result.media.stat().st_size
     os.replace(result.media, final)
@@ -207,9 +208,15 @@ def _attempt_ytdlp(
     return _Outcome(final, size, verified, subtitles, result.notes)
 
 
-def _looks_like_vtt(path: Path) -> bool:
+def _looks_like(path: Path, ext: str) -> bool:
+    """Whether a subtitle file starts as its format does (not an HTML error page saved as one)."""
     with open(path, "rb") as fh:
-        return fh.read(16).lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"WEBVTT")
+        head = fh.read(256).lstrip(b"\xef\xbb\xbf").lstrip()
+    if ext == "vtt":
+        return head.startswith(b"WEBVTT")
+    if ext == "sbv":
+        return re.match(rb"\d+:\d{1,2}:\d{1,2}", head) is not None
+    return head.startswith(b"<") and not head[:64].lower().startswith((b"<!doctype html", b"<html"))
 
 
 def _safe_ext(ext: str, default: str) -> str:

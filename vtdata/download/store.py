@@ -4,7 +4,7 @@
 <store>/sources.parquet                       the source table the store was built from
 <store>/ledger.sqlite                         see ledger.py
 <store>/media/<shard_of(sid)>/<sid>.<ext>     sid = safe_id(id): never a raw id or URL
-<store>/media/<shard_of(sid)>/<sid>.<lang>.vtt
+<store>/media/<shard_of(sid)>/<sid>.<lang>.vtt  subtitles (or .srv3, .ttml, .sbv: as downloaded)
 <store>/media/<shard_of(sid)>/.<name>.part    in-flight downloads; removed at the next start
 ```
 Safe ids contain no dots, so `<sid>.` prefixes exactly one item's files.
@@ -51,8 +51,8 @@ class ItemPaths:
     def final(self, ext: str) -> Path:
         return self.dir / f"{self.sid}.{ext}"
 
-    def subtitle(self, lang: str) -> Path:
-        return self.dir / f"{self.sid}.{safe_id(lang)}.vtt"
+    def subtitle(self, lang: str, ext: str = "vtt") -> Path:
+        return self.dir / f"{self.sid}.{safe_id(lang)}.{ext}"
 
     def part(self, tag: str = "") -> Path:
         """A hidden in-flight name in the same folder, so the final rename is atomic."""

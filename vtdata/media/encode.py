@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vtdata.media.damage import stderr_errors
 from vtdata.media.errors import CORRUPT, EMPTY, ERROR, MediaError
-from vtdata.media.ffmpeg import FFmpegError, run_ffmpeg
+from vtdata.media.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_logged
 from vtdata.media.probe import MediaInfo, probe
 from vtdata.media.resize import ResizeSpec
 
@@ -98,6 +99,7 @@ def encode_clip(
     info: MediaInfo | None = None,
     threads: int = 0,
     timeout: float | None = 120.0,
+    errors: list[str] | None = None,
 ) -> bytes:
     """MP4 bytes of `[start, end)` seconds of `path` at `fps`, resized by `size` (sizes rounded to even).
 
@@ -108,6 +110,7 @@ def encode_clip(
     `info` to skip the probe.
     With `keep_audio`, the first audio stream is kept as AAC; if that audio cannot be decoded the clip
     is encoded without it (a warning is logged). Raises `MediaError` (corrupt / empty / error).
+    The decoder errors ffmpeg logged (a damaged input, `media.damage`) are appended to `errors`.
     """
     if fps is not None and fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
@@ -119,12 +122,14 @@ def encode_clip(
         out = Path(tmp) / "clip.mp4"
         kwargs = dict(info=info, size=size, fps=fps, gop=gop, crf=crf, preset=preset, threads=threads)
         try:
-            _run(encode_args(path, out, start, end, keep_audio=keep_audio, **kwargs), timeout, path)
+            stderr = _run(encode_args(path, out, start, end, keep_audio=keep_audio, **kwargs), timeout, path)
         except MediaError:
             if not keep_audio:
                 raise
             log.warning("%s: encoding with audio failed; encoding the clip without audio", path)
-            _run(encode_args(path, out, start, end, keep_audio=False, **kwargs), timeout, path)
+            stderr = _run(encode_args(path, out, start, end, keep_audio=False, **kwargs), timeout, path)
+        if errors is not None:
+            errors.extend(stderr_errors(stderr))
         data = out.read_bytes() if out.exists() else b""
     if not _has_video_frames(data):
         span = "the end" if end is None else f"{end:.3f}s"
@@ -166,9 +171,10 @@ def count_video_frames(data: bytes) -> int:
         return sum(1 for p in container.demux(stream) if p.size)
 
 
-def _run(args: list[str], timeout: float | None, path: str | Path) -> None:
+def _run(args: list[str], timeout: float | None, path: str | Path) -> str:
+    """Run ffmpeg; its stderr (errors only) on success."""
     try:
-        run_ffmpeg(args, timeout=timeout)
+        return run_ffmpeg_logged(args, timeout=timeout)[1]
     except subprocess.TimeoutExpired as exc:
         raise MediaError(ERROR, f"{path}: ffmpeg did not finish within {timeout}s") from exc
     except FFmpegError as exc:

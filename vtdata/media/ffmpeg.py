@@ -85,10 +85,19 @@ _DIE_WITH_PARENT = _die_with_parent()
 
 def run_ffmpeg(args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None) -> bytes:
     """Run `ffmpeg -nostdin -hide_banner -loglevel error <args>`; return stdout, raise FFmpegError."""
+    return run_ffmpeg_logged(args, timeout=timeout, input=input)[0]
+
+
+def run_ffmpeg_logged(
+    args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None
+) -> tuple[bytes, str]:
+    """`run_ffmpeg`, also returning what it logged (errors only) on success: a damaged input
+    decodes "successfully", and its stderr is the only sign (`media.damage`)."""
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *map(str, args)]
     proc = subprocess.run(
         cmd, input=input, capture_output=True, timeout=timeout, check=False, preexec_fn=_DIE_WITH_PARENT
     )
+    stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise FFmpegError(cmd, proc.returncode, proc.stderr.decode("utf-8", "replace"))
-    return proc.stdout
+        raise FFmpegError(cmd, proc.returncode, stderr)
+    return proc.stdout, stderr

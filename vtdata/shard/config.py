@@ -126,6 +126,12 @@ class DecodeConfig:
 
     decoder: str = _opt("auto", choices=DECODERS, doc="auto: decord where it is safe, else PyAV")
     timeout: float = _opt(60.0, min=0.001, doc="seconds one clip may take to decode or encode")
+    max_damaged_frames: int | None = _opt(
+        0,
+        min=0,
+        doc="a clip with more frames the decoder concealed (or decoded from concealed ones) fails as "
+        "`damaged`; null: keep every clip and only count them (index.parquet)",
+    )
 
 
 @dataclass(frozen=True)

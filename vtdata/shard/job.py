@@ -77,6 +77,7 @@ def _run(
                     start=clip.start,
                     end=clip.end,
                 )
+                row.decode_errors, row.damaged_frames = outcome.decode_errors, outcome.damaged_frames
                 if isinstance(outcome, Failure):
                     row.reason = outcome.reason
                     failures.append(outcome)

@@ -147,7 +147,7 @@ def _list_failures(result: ShardResult, failures: list[dict], listed: Counter) -
     for failure in result.failures:
         listed[failure.reason] += 1
         if listed[failure.reason] <= MAX_FAILURES_PER_REASON:
-            failures.append(asdict(failure))
+            failures.append({k: v for k, v in asdict(failure).items() if v is not None})
 
 
 def dataset_record(config: PipelineConfig, jobs: int, tars: Iterable[str], plan_digest: str) -> dict:

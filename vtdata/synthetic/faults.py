@@ -20,6 +20,14 @@ Each kind is one way a real host misbehaves, so the download stage can be tested
 
 from __future__ import annotations
 
+import random
+
+ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Video unavailable</title></head>"
+    b"<body><h1>This video is no longer available</h1>"
+    b"<p>Error 4711. Please try again later.</p></body></html>\n"
+)
+
 FAULT_KINDS = (
     "404",
     "403",
@@ -68,7 +76,7 @@ def serve_fault(handler, fault: str, path: str, content: bytes, ctype: str, body
     elif fault == "corrupt":
         handler._send(handler._garbage(len(content)), ctype, body)
     elif fault in ("html", "html-text"):
-        from vtdata.synthetic.server import CONTENT_TYPES, ERROR_PAGE
+        from vtdata.synthetic.server import CONTENT_TYPES
 
         label = ctype if fault == "html" else CONTENT_TYPES[".html"]
         handler._send(ERROR_PAGE, label, body, ranges=False)
@@ -80,3 +88,21 @@ def serve_fault(handler, fault: str, path: str, content: bytes, ctype: str, body
         handler._send(content, ctype, body, headers={"X-Robots-Tag": ROBOTS[fault]})
     else:
         handler._send(content, ctype, body)
+
+
+# Damage to a file itself (not to how it is served): a download that is broken inside.
+
+
+def flip_second_half(data: bytes, n: int = 200, seed: int = 1) -> bytes:
+    """An mp4 with `n` bytes inverted in the second half of its `mdat` (the frames), its `moov`
+    (the index) untouched: it still demuxes and its first frame decodes, so it passes download
+    verification, but the decoder conceals broken macroblocks from there on."""
+    start = data.index(b"mdat") + 4
+    end = data.index(b"moov") - 4
+    if end <= start:
+        raise ValueError("flip_second_half needs an mp4 whose moov comes after its mdat")
+    out = bytearray(data)
+    rng = random.Random(seed)
+    for _ in range(n):
+        out[rng.randrange((start + end) // 2, end)] ^= 0xFF
+    return bytes(out)

@@ -7,6 +7,7 @@ Routes (GET and HEAD; files honour single `Range: bytes=a-b` requests with 206/4
     /watch/<id>.html?fault=K    the same page, but its video URL is `/fault/K/media/<id>.mp4`
     /watch/<id>.html?subs_fault=K   ... and/or its subtitle URL is `/fault/K/media/<id>.en.vtt`
     /watch/<id>.html?srclang=L  ... its captions track says language L (default en)
+    /watch/<id>.html?subs_ext=E ... its captions are `<id>.en.vtt` converted to E (srv3, sbv, ttml)
     /fault/<kind>/<path>        <path> (any route above) served badly: see `vtdata.synthetic.faults`
 Fault counters are per full path (with query) and per server; `reset()` clears them and the log.
 `requests` logs every answered request as (method, path with query, status), in order.
@@ -27,6 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from vtdata.records.ids import safe_id
 from vtdata.synthetic.faults import FAULT_KINDS, serve_fault
+from vtdata.synthetic.subformats import SUBTITLE_FORMATS, converted
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,6 @@ CONTENT_TYPES = {
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _FTYP = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-ERROR_PAGE = (
-    b"<!DOCTYPE html><html><head><title>Video unavailable</title></head>"
-    b"<body><h1>This video is no longer available</h1>"
-    b"<p>Error 4711. Please try again later.</p></body></html>\n"
-)
 Request = tuple[str, str, int]
 
 
@@ -160,14 +157,20 @@ class _Handler(BaseHTTPRequestHandler):
         media = self.server.owner.root / "media"
         if path.startswith("/media/"):
             name = path[len("/media/") :]
-            if "/" in name or name.startswith(".") or not (media / name).is_file():
+            if "/" in name or name.startswith("."):
                 return None, ""
-            return (media / name).read_bytes(), content_type(name)
+            data = converted(media, name) or (
+                (media / name).read_bytes() if (media / name).is_file() else None
+            )
+            return data, content_type(name) if data is not None else ""
         if path.startswith("/watch/") and path.endswith(".html"):
             vid = path[len("/watch/") : -len(".html")]
             if safe_id(vid) != vid or not (media / f"{vid}.mp4").is_file():
                 return None, ""
-            video, subs = f"/media/{vid}.mp4", f"/media/{vid}.en.vtt"
+            subs_ext = query.get("subs_ext", ["vtt"])[0]
+            if subs_ext not in SUBTITLE_FORMATS:
+                return None, ""
+            video, subs = f"/media/{vid}.mp4", f"/media/{vid}.en.{subs_ext}"
             fault, subs_fault = query.get("fault", [""])[0], query.get("subs_fault", [""])[0]
             if fault:
                 video = f"/fault/{fault}{video}"
