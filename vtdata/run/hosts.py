@@ -19,16 +19,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.hosts import HostGate
+from vtdata.download.hosts import HostGate, new_gate
 
 _GATES: dict[tuple, HostGate] = {}
 
 
 def process_gate(config: DownloadConfig) -> HostGate:
     """One `HostGate` per process and cool-down setting: the jobs a worker runs share cool-downs."""
-    key = (config.cooldown, config.max_cooldown, config.host_strikes)
+    key = (config.cooldown, config.max_cooldown, config.host_strikes, config.host_block_urls)
     if key not in _GATES:
-        _GATES[key] = HostGate(config.cooldown, config.max_cooldown, config.host_strikes)
+        _GATES[key] = new_gate(config)  # the gate `vtdata download` gives a run
     return _GATES[key]
 
 

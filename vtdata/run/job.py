@@ -28,6 +28,7 @@ from vtdata.download.config import DownloadConfig
 from vtdata.download.hosts import host_of
 from vtdata.download.job import download_one
 from vtdata.download.store import ItemPaths
+from vtdata.engine.local import parent_alive
 from vtdata.records.ledger import LedgerEntry
 from vtdata.records.shards import Failure, IndexRow
 from vtdata.records.sources import SourceItem
@@ -125,12 +126,14 @@ def run_stream_job(job: StreamJob, report: Callable[[int], None] | None, ctx: St
             _memo(work, item).unlink(missing_ok=True)
             if report is not None:
                 report(1)
+        _check_run_alive(job)
         tars = writer.commit() if rows else {}
         if not rows:
             writer.abort()
     except BaseException:
         writer.abort()
         raise
+    _check_run_alive(job)
     digest = None
     if rows:
         digest = content_digest(job.name, pa.Table.from_pylist(clip_rows), refs, ctx.pipeline)
@@ -150,6 +153,16 @@ def run_stream_job(job: StreamJob, report: Callable[[int], None] | None, ctx: St
     _write_record(out, record)
     shutil.rmtree(work, ignore_errors=True)
     return record
+
+
+class RunGone(RuntimeError):
+    """The run that started this job has ended (killed): its work must not be written any more."""
+
+
+def _check_run_alive(job: StreamJob) -> None:
+    """A local worker whose run was killed stops before it writes (a rerun may own the job now)."""
+    if not parent_alive():
+        raise RunGone(f"{job.name}: the `vtdata run` that started this job has ended; not written")
 
 
 def _fetch(item: SourceItem, work: Path, ctx: StreamContext, gate) -> LedgerEntry:

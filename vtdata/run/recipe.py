@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from vtdata.align.options import BUILDERS, DEDUP_MODES, AlignOptions, ClipOptions
 from vtdata.config.overrides import load_mapping
-from vtdata.config.typed import ConfigError, build, opt
+from vtdata.config.typed import ConfigError, build, default_of, opt
+from vtdata.download.config import BACKENDS, DownloadConfig
 
 CORPORA = ("webvid", "howto100m", "cc3m")
 MODES = ("staged", "streaming")
@@ -37,50 +39,67 @@ class Metadata:
     seed: int = opt(0)
 
 
+def _dl(name: str, **kwargs: Any) -> Any:
+    """A recipe field with `vtdata download`'s default (one place: `DownloadConfig`)."""
+    return opt(default_of(DownloadConfig, name), **kwargs)
+
+
+def _clip(name: str, **kwargs: Any) -> Any:
+    """A recipe field with `vtdata align`'s default (one place: `ClipOptions` / `AlignOptions`)."""
+    cls = ClipOptions if name in {f.name for f in fields(ClipOptions)} else AlignOptions
+    return opt(default_of(cls, name), **kwargs)
+
+
 @dataclass(frozen=True)
 class Download:
     """`vtdata download` options (docs/download.md); defaults are the command's."""
 
     workers: int | None = opt(None, min=1, doc="items fetched at once (staged mode)")
-    per_host: int = opt(4, min=1)
-    timeout: float = opt(30.0, min=0.001)
-    deadline: float = opt(600.0, min=0.001)
-    retries: int = opt(3, min=0)
-    backoff: float = opt(1.0, min=0.0)
-    max_bytes: int | None = opt(1 << 30, size=True)
-    max_height: int = opt(360, min=1)
-    subs: list[str] = opt(["en"])
-    auto_subs: bool = opt(True)
-    image_size: int | None = opt(None, min=1)
-    sections: bool = opt(False)
-    section_pad: float = opt(1.0, min=0.0)
-    backend: str = opt("auto", choices=("auto", "ytdlp", "http"))
-    cookies: str | None = opt(None)
-    proxy: str | None = opt(None)
+    per_host: int = _dl("per_host", min=1)
+    timeout: float = _dl("timeout", min=0.001)
+    deadline: float = _dl("deadline", min=0.001)
+    retries: int = _dl("retries", min=0)
+    backoff: float = _dl("backoff", min=0.0)
+    max_bytes: int | None = _dl("max_bytes", size=True)
+    max_height: int = _dl("max_height", min=1)
+    subs: list[str] = opt(list(default_of(DownloadConfig, "subs")))
+    auto_subs: bool = _dl("auto_subs")
+    image_size: int | None = _dl("image_size", min=1)
+    sections: bool = _dl("sections")
+    section_pad: float = _dl("section_pad", min=0.0)
+    backend: str = _dl("backend", choices=BACKENDS)
+    cookies: str | None = _dl("cookies")
+    proxy: str | None = _dl("proxy")
     ytdlp_options: dict = opt({})
-    allow_local_files: bool = opt(False)
-    cooldown: float = opt(10.0, min=0.0)
-    host_strikes: int = opt(5, min=1)
+    allow_local_files: bool = _dl("allow_local_files")
+    cooldown: float = _dl("cooldown", min=0.0)
+    host_strikes: int = _dl("host_strikes", min=1)
+    host_block_urls: int = _dl("host_block_urls", min=1)
+    min_rate: float = _dl("min_rate", min=0.0)
+    rate_window: float = _dl("rate_window", min=0.001)
+    ignore_opt_out: bool = _dl("ignore_opt_out")
 
 
 @dataclass(frozen=True)
 class Align:
     """`vtdata align` options (docs/align.md); defaults are the command's."""
 
-    builder: str = opt("cue", choices=("whole", "cue", "merge", "window"))
-    min_duration: float = opt(0.0, min=0.0)
-    max_duration: float | None = opt(None, min=0.0)
-    window: float = opt(10.0, min=0.0)
-    stride: float | None = opt(None, min=0.0)
-    shift: float = opt(0.0)
-    pad: float = opt(0.0, min=0.0)
-    pad_to: float = opt(0.0, min=0.0)
-    context: int = opt(0, min=0)
-    neighbours: int = opt(0, min=0)
-    min_clip: float = opt(0.1, min=0.0)
-    langs: list[str] = opt(["en"])
-    dedup: str = opt("auto", choices=("auto", "always", "never"))
-    howto100m: bool = opt(True)
+    builder: str = _clip("builder", choices=BUILDERS)
+    min_duration: float = _clip("min_duration", min=0.0)
+    max_duration: float | None = _clip("max_duration", min=0.0)
+    window: float = _clip("window", min=0.0)
+    stride: float | None = _clip("stride", min=0.0)
+    shift: float = _clip("shift")
+    pad: float = _clip("pad", min=0.0)
+    pad_to: float = _clip("pad_to", min=0.0)
+    context: int = _clip("context", min=0)
+    neighbours: int = _clip("neighbours", min=0)
+    min_clip: float = _clip("min_clip", min=0.0)
+    candidates: int = _clip("candidates", min=1)
+    langs: list[str] = opt(list(default_of(AlignOptions, "langs")))
+    dedup: str = _clip("dedup", choices=DEDUP_MODES)
+    howto100m: bool = _clip("howto100m")
+    max_subtitle_bytes: int = _clip("max_subtitle_bytes", min=0, size=True)
 
 
 @dataclass(frozen=True)

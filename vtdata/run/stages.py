@@ -55,6 +55,10 @@ def download_config(
         retry_failed=retry_failed,
         cooldown=d.cooldown,
         host_strikes=d.host_strikes,
+        host_block_urls=d.host_block_urls,
+        min_rate=d.min_rate,
+        rate_window=d.rate_window,
+        ignore_opt_out=d.ignore_opt_out,
         **kwargs,
     )
 
@@ -73,8 +77,9 @@ def align_options(recipe: Recipe) -> AlignOptions:
         context=a.context,
         neighbours=a.neighbours,
         min_clip=a.min_clip,
+        candidates=a.candidates,
     )
-    return AlignOptions(clips, tuple(a.langs), a.dedup, a.howto100m)
+    return AlignOptions(clips, tuple(a.langs), a.dedup, a.howto100m, a.max_subtitle_bytes)
 
 
 def pipeline_config(recipe: Recipe) -> PipelineConfig:
