@@ -35,7 +35,7 @@ def test_shipped_recipes_load_and_build_every_stage_config():
         download_config(recipe)
         align_options(recipe)
     howto = load_recipe(shipped_recipes()["howto100m"])
-    assert download_config(howto).sections and align_options(howto).clips.neighbours == 2
+    assert download_config(howto).sections and align_options(howto).clips.builder == "milnce"
     assert pipeline_config(howto).name == "howto100m-milnce"
 
 
