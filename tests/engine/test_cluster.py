@@ -19,7 +19,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -39,7 +38,6 @@ cluster_utils = pytest.importorskip("ray.cluster_utils")
 from vtdata.align.run import CHUNK  # noqa: E402
 from vtdata.cli import main  # noqa: E402
 from vtdata.engine.ray import RayEngine  # noqa: E402
-from vtdata.records.clips import Clip, write_clips  # noqa: E402
 from vtdata.records.sources import write_sources  # noqa: E402
 from vtdata.shard.config import load_pipeline  # noqa: E402
 from vtdata.shard.media import refs_from_table  # noqa: E402
@@ -99,40 +97,14 @@ def nodes():
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-@dataclasses.dataclass
-class Inputs:
-    sources: Path  # a bare source table for align (narration segments and captions)
-    clips: Path  # clips.parquet and media.parquet for shard
-    media: Path
-
-
 @pytest.fixture(scope="module")
-def inputs(synthetic_corpus, synthetic_native, tmp_path_factory) -> Inputs:
-    root = tmp_path_factory.mktemp("cluster-inputs")
+def sources(synthetic_native, tmp_path_factory) -> Path:
+    """A bare source table for align: narration segments and captions, repeated to fill 3 chunks."""
     n = synthetic_native
     items = howto100m.read(n.howto_csv, n.howto_captions, url_template=n.howto_url_template).items
     items += webvid.read([n.webvid_csv]).items
     copies = [dataclasses.replace(i, id=f"{i.id}-{k}") for k in range(COPIES) for i in items]
-    sources = write_sources(copies, root / "sources.parquet")
-
-    videos = synthetic_corpus.of("webvid") + synthetic_corpus.of("cc3m")
-    rows = [
-        {"id": i.id, "path": str(synthetic_corpus.path(i)), "media": i.media, "dataset": i.dataset}
-        for i in videos
-    ]
-    pq.write_table(pa.Table.from_pylist(rows), root / "media.parquet")
-    clips = [
-        Clip(
-            f"{i.id}_0",
-            i.id,
-            0.0,
-            0.0 if i.media == "image" else min(i.duration, 2.0),
-            i.caption,
-            split=i.split,
-        )
-        for i in videos
-    ]
-    return Inputs(sources, write_clips(clips, root / "clips.parquet"), root / "media.parquet")
+    return write_sources(copies, tmp_path_factory.mktemp("cluster-sources") / "sources.parquet")
 
 
 def _vtdata(*args: str) -> str:
@@ -158,22 +130,20 @@ def _nodes_used(caplog) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def local_shards(inputs, tmp_path_factory) -> Path:
+def local_shards(clip_tables, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("local") / "shards"
-    shard_in = ["--clips", str(inputs.clips), "--media-table", str(inputs.media)]
+    shard_in = ["--clips", str(clip_tables.clips), "--media-table", str(clip_tables.media)]
     _vtdata("shard", *shard_in, "-o", str(out), *SHARD_ARGS, "--engine", "local", "--workers", "1")
     return out
 
 
-def test_align_on_two_nodes_writes_the_local_bytes(nodes, inputs, tmp_path, caplog):
+def test_align_on_two_nodes_writes_the_local_bytes(nodes, sources, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="vtdata.engine.ray")
     local, remote = tmp_path / "local" / "clips.parquet", tmp_path / "ray" / "clips.parquet"
-    _vtdata(
-        "align", "--sources", str(inputs.sources), "-o", str(local), "--engine", "local", "--workers", "1"
-    )
-    _vtdata("align", "--sources", str(inputs.sources), "-o", str(remote), "--engine", "ray")
+    _vtdata("align", "--sources", str(sources), "-o", str(local), "--engine", "local", "--workers", "1")
+    _vtdata("align", "--sources", str(sources), "-o", str(remote), "--engine", "ray")
     used = _nodes_used(caplog)
-    chunks = -(-pq.read_metadata(inputs.sources).num_rows // CHUNK)
+    chunks = -(-pq.read_metadata(sources).num_rows // CHUNK)
     assert chunks >= 3 and sum(used.values()) == chunks
     assert set(used) == {nodes.head, nodes.worker}  # chunks ran on both nodes
     assert remote.read_bytes() == local.read_bytes()
@@ -182,10 +152,10 @@ def test_align_on_two_nodes_writes_the_local_bytes(nodes, inputs, tmp_path, capl
     assert pq.read_metadata(local).num_rows > COPIES * 6  # narration made several clips per video
 
 
-def test_shard_on_two_nodes_writes_the_local_bytes(nodes, inputs, local_shards, tmp_path, caplog):
+def test_shard_on_two_nodes_writes_the_local_bytes(nodes, clip_tables, local_shards, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="vtdata.engine.ray")
     out = tmp_path / "shards"
-    shard_in = ["--clips", str(inputs.clips), "--media-table", str(inputs.media)]
+    shard_in = ["--clips", str(clip_tables.clips), "--media-table", str(clip_tables.media)]
     _vtdata("shard", *shard_in, "-o", str(out), *SHARD_ARGS, "--engine", "ray")
     used = _nodes_used(caplog)
     expected = _files(local_shards)
@@ -195,11 +165,11 @@ def test_shard_on_two_nodes_writes_the_local_bytes(nodes, inputs, local_shards, 
     assert _files(out) == expected  # tars (members and bytes), index.parquet, stats.json, dataset.json
 
 
-def test_a_node_removed_mid_run_leaves_the_run_finishing_with_the_same_bytes(nodes, inputs, tmp_path):
+def test_a_node_removed_mid_run_leaves_the_run_finishing_with_the_same_bytes(nodes, clip_tables, tmp_path):
     """Runs last: it takes the second node away for good."""
     config = load_pipeline(None, CLIP_STORE)
-    refs = refs_from_table(inputs.media)
-    shard(inputs.clips, tmp_path / "local", config, refs)
+    refs = refs_from_table(clip_tables.media)
+    shard(clip_tables.clips, tmp_path / "local", config, refs)
     engine = RayEngine(num_cpus=1, max_retries=3)
     done = 0
     removed = {}
@@ -213,7 +183,7 @@ def test_a_node_removed_mid_run_leaves_the_run_finishing_with_the_same_bytes(nod
             removed.update(at=done, worker_jobs=engine.nodes[nodes.worker])
             nodes.cluster.remove_node(nodes.worker_node)
 
-    summary = shard(inputs.clips, tmp_path / "shards", config, refs, engine=engine, progress=progress)
+    summary = shard(clip_tables.clips, tmp_path / "shards", config, refs, engine=engine, progress=progress)
     assert removed and removed["at"] < 36, f"the node was not removed before the end: {removed}"
     alive = {n["NodeID"]: n["Alive"] for n in ray.nodes()}
     assert alive[nodes.head] and not alive[nodes.worker]

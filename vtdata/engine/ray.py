@@ -168,10 +168,11 @@ class RayEngine:
 
 
 def _counter_on_this_node(ray) -> Any:
-    """The progress actor, pinned to the driver's node (a 0-CPU actor would land on a random node)."""
+    """The progress actor, pinned to the driver's node: unpinned, or pinned softly (which moves it off a
+    node whose CPUs are busy), it may land on a worker node and die with it."""
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
     return ray.remote(num_cpus=0, scheduling_strategy=here)(_Counter).remote()
 
 
