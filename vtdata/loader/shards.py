@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import webdataset as wds
+from webdataset.gopen import gopen_schemes
 
 from vtdata.loader.state import SharedState, worker_info
 from vtdata.loader.tars import url_filesystem
@@ -108,13 +109,15 @@ def _from_url_folder(url: str, split: str | None) -> ShardSet:
 
 
 def _is_url_folder(spec: str) -> bool:
-    """`scheme://...` naming a folder: no tar file name, no brace pattern (`pipe:` commands are not)."""
-    if not _URL.match(spec) or "{" in spec:
+    """A URL read through fsspec (`s3://...`; not one webdataset opens: http, pipe, ...) that names a
+    folder: no brace pattern, no tar file name."""
+    scheme = _URL.match(spec)
+    if scheme is None or scheme.group(1) in gopen_schemes or "{" in spec:
         return False
     return not re.search(r"\.(tar|tgz|tar\.gz|tar\.bz2|tar\.xz)$", spec)
 
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def _counts_beside(urls: Sequence[str]) -> tuple[int, ...] | None:
