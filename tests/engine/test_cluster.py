@@ -5,8 +5,8 @@ its own object store and worker processes, as `ray start --head` and `ray start 
 two machines. `vtdata align` and `vtdata shard` run there with `--engine ray` and must write the
 bytes `--engine local` writes, with tasks on both nodes (node ids from the engine's log and
 `RayEngine.nodes`). Then the second node is removed while a shard run is going: its tasks are
-retried on the head and the run finishes with the same bytes. That test removes the node, so it
-stays last in this module. Bounded: the cluster starts once (~15 s), every run is seconds.
+retried on the head and the run finishes with the same bytes; a fresh second node takes its place
+for whatever test runs next. Bounded: the cluster starts once (~15 s), every run is seconds.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from vtdata.sources import howto100m, webvid  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-OBJECT_STORE = 80 * 2**20  # per node: the smallest Ray accepts, plenty for these runs
+NODE = {"num_cpus": 1, "object_store_memory": 80 * 2**20}  # 80 MiB: the least Ray takes, plenty here
 SHARD_ARGS = ["--num-frames", "3", "--size", "48", "--samples-per-shard", "2"]
 # H.264 clips, one a shard: 36 jobs of real encoding, long enough to lose a node in the middle
 CLIP_STORE = {"store": "clip", "resize.short_side": 48, "clip.fps": 5.0, "shards.samples_per_shard": 1}
@@ -74,12 +74,11 @@ def nodes():
     """A head and a second node, 1 CPU each, joined by this process; torn down at the end."""
     # a short private folder: Ray's socket paths must stay under ~107 bytes, and /tmp/ray is shared
     temp_dir = tempfile.mkdtemp(prefix="vtray-", dir="/tmp")
-    node_args = {"num_cpus": 1, "object_store_memory": OBJECT_STORE}
     cluster = cluster_utils.Cluster(
-        initialize_head=True, head_node_args={**node_args, "temp_dir": temp_dir, "include_dashboard": False}
+        initialize_head=True, head_node_args={**NODE, "temp_dir": temp_dir, "include_dashboard": False}
     )
     try:
-        worker_node = cluster.add_node(**node_args)
+        worker_node = cluster.add_node(**NODE)
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, logging_level="ERROR", log_to_driver=False)
         ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers can't import tests
@@ -167,7 +166,7 @@ def test_shard_on_two_nodes_writes_the_local_bytes(nodes, clip_tables, local_sha
 
 
 def test_a_node_removed_mid_run_leaves_the_run_finishing_with_the_same_bytes(nodes, clip_tables, tmp_path):
-    """Runs last: it takes the second node away for good."""
+    """The second node is replaced by a fresh one at the end, for the tests that may run after."""
     config = load_pipeline(None, CLIP_STORE)
     refs = refs_from_table(clip_tables.media)
     shard(clip_tables.clips, tmp_path / "local", config, refs)
@@ -184,10 +183,19 @@ def test_a_node_removed_mid_run_leaves_the_run_finishing_with_the_same_bytes(nod
             removed.update(at=done, worker_jobs=engine.nodes[nodes.worker])
             nodes.cluster.remove_node(nodes.worker_node)
 
-    summary = shard(clip_tables.clips, tmp_path / "shards", config, refs, engine=engine, progress=progress)
+    try:
+        summary = shard(
+            clip_tables.clips, tmp_path / "shards", config, refs, engine=engine, progress=progress
+        )
+        alive = {n["NodeID"]: n["Alive"] for n in ray.nodes()}
+    finally:
+        if removed:
+            lost = nodes.worker
+            nodes.worker_node = nodes.cluster.add_node(**NODE)
+            nodes.worker = nodes.worker_node.node_id
+            nodes.cluster.wait_for_nodes()
     assert removed and removed["at"] < 36, f"the node was not removed before the end: {removed}"
-    alive = {n["NodeID"]: n["Alive"] for n in ray.nodes()}
-    assert alive[nodes.head] and not alive[nodes.worker]
+    assert alive[nodes.head] and not alive[lost]
     assert summary.total["samples"] == 36 and summary.resumed == 0
     assert _files(tmp_path / "shards") == _files(tmp_path / "local")  # same bytes, no hole, no duplicate
     assert engine.nodes.total() == summary.jobs == 36 and engine.nodes[nodes.head] > 36 // 2
