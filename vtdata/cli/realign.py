@@ -35,6 +35,8 @@ from vtdata.realign.params import RealignConfig
 @from_config(RealignConfig, "step", "--step", type=click.FloatRange(min=0, min_open=True))
 @from_config(RealignConfig, "rate", "--rate", type=click.FloatRange(min=0, min_open=True))
 @from_config(RealignConfig, "num_frames", "--frames", type=click.IntRange(min=1))
+@from_config(RealignConfig, "prior_weight", "--prior-weight", type=click.FloatRange(min=0))
+@from_config(RealignConfig, "prior_span", "--prior-span", type=click.FloatRange(min=0, min_open=True))
 @from_config(RealignConfig, "min_score", "--min-score", type=float)
 @from_config(RealignConfig, "workers", "--workers", type=click.IntRange(min=1))
 @from_config(RealignConfig, "batch_size", "--batch-size", type=click.IntRange(min=1))

@@ -23,6 +23,13 @@ class RealignConfig:
     num_frames: int | None = field(
         default=None, metadata={"doc": "Frames per window; default: what the model was trained with."}
     )
+    prior_weight: float = field(
+        default=1.0,
+        metadata={"doc": "Weight of the neighbouring captions' vote for a shift (0: each caption alone)."},
+    )
+    prior_span: float = field(
+        default=30.0, metadata={"doc": "Seconds over which neighbouring captions vote (Gaussian sigma)."}
+    )
     min_score: float | None = field(
         default=None,
         metadata={"doc": "Drop (and report) captions whose alignability score is below this."},
@@ -39,6 +46,8 @@ class RealignConfig:
             )
         if self.num_frames is not None and self.num_frames < 1:
             raise ValueError(f"num_frames must be >= 1, got {self.num_frames}")
+        if self.prior_weight < 0 or self.prior_span <= 0:
+            raise ValueError(f"prior_weight ({self.prior_weight}) must be >= 0, prior_span > 0")
         if self.workers < 1 or self.batch_size < 1:
             raise ValueError("workers and batch_size must be >= 1")
         if (self.store is None) == (self.media_table is None):
@@ -51,5 +60,7 @@ class RealignConfig:
             "step": self.step,
             "rate": self.rate,
             "num_frames": self.num_frames,
+            "prior_weight": self.prior_weight,
+            "prior_span": self.prior_span,
             "decoder": self.decoder,
         }

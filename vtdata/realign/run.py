@@ -97,8 +97,9 @@ def _run_video(
         try:
             offsets = search.shifts(cfg.search_range, cfg.step)
             placed, duration = realign_video(
-                scorer, path, captions, offsets, cfg.rate, cfg.decoder, cfg.batch_size
-            )
+                scorer, path, captions, offsets, cfg.rate, cfg.decoder, cfg.batch_size, cfg.prior_weight,
+                cfg.prior_span,
+            )  # fmt: skip
             doc |= {"status": "ok", "duration": duration, "placed": [asdict(p) for p in placed]}
         except VideoFailed as exc:
             doc |= {"status": "failed", "reason": exc.reason, "message": str(exc)}

@@ -58,8 +58,41 @@ def pick_frames(times: np.ndarray, start: float, end: float, n: int) -> np.ndarr
     return inside[np.floor(np.arange(n) * m / n).astype(int)]
 
 
-def choose(scores: np.ndarray, offsets: np.ndarray) -> tuple[int, float]:
-    """(index of the best candidate, alignability score = best - median of `scores`)."""
-    order = np.lexsort((offsets, np.abs(offsets), -scores))  # highest score, then smallest |shift|
+def choose(scores: np.ndarray, offsets: np.ndarray, prior: np.ndarray | None = None) -> tuple[int, float]:
+    """(index of the best candidate, alignability score = its score - the median of `scores`).
+
+    `prior` (one value per candidate, added to the standardised scores) is the neighbours' vote.
+    """
+    rank = scores if prior is None else _standard(scores) + prior
+    order = np.lexsort((offsets, np.abs(offsets), -rank))  # highest, then smallest |shift|, then earlier
     best = int(order[0])
     return best, float(scores[best] - np.median(scores))
+
+
+def _standard(scores: np.ndarray) -> np.ndarray:
+    return (scores - scores.mean()) / (scores.std() + 1e-6)
+
+
+def neighbour_prior(
+    curves: list[tuple[np.ndarray, np.ndarray]], centres: list[float], weight: float, span: float
+) -> list[np.ndarray]:
+    """Per caption, `weight` x the Gaussian-weighted (sigma = `span` seconds) mean of the *other*
+    captions' standardised score curves at the same shifts.
+
+    Narration drifts slowly: the captions around one (same speaker, same recording) mostly share
+    its lag, so their curves vote for a shift, and a caption whose own curve is flat or has two
+    peaks follows them. 0 for a caption alone in its video.
+    """
+    if weight <= 0 or len(curves) < 2:
+        return [np.zeros(len(o)) for o, _ in curves]
+    index = {float(d): k for k, d in enumerate(np.unique(np.concatenate([o for o, _ in curves])))}
+    z = np.zeros((len(curves), len(index)))
+    seen = np.zeros_like(z)
+    for i, (offsets, scores) in enumerate(curves):
+        cols = [index[float(d)] for d in offsets]
+        z[i, cols], seen[i, cols] = _standard(scores), 1.0
+    t = np.asarray(centres)
+    w = np.exp(-0.5 * ((t[:, None] - t[None, :]) / span) ** 2)
+    np.fill_diagonal(w, 0.0)
+    vote = (w @ (z * seen)) / np.maximum(w @ seen, 1e-9)
+    return [weight * vote[i, [index[float(d)] for d in offsets]] for i, (offsets, _) in enumerate(curves)]

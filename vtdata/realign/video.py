@@ -63,6 +63,8 @@ def realign_video(
     rate: float,
     decoder: str = "auto",
     batch_size: int = 256,
+    prior_weight: float = 1.0,
+    prior_span: float = 30.0,
 ) -> tuple[list[Placed], float]:
     """Each caption placed at its best window, and the video's duration (seconds of media searched)."""
     frames, times, duration = decode(path, rate, scorer.image_size, decoder)
@@ -74,10 +76,15 @@ def realign_video(
     picks = np.stack([search.pick_frames(times, a, b, scorer.num_frames) for a, b in windows])
     video = scorer.windows(frames, picks, batch_size)
     text = scorer.texts([c.text for c in captions])
+    curves = [
+        (np.array([d for d, _, _ in cands]), video[rows] @ t)
+        for t, (cands, rows) in zip(text, per_caption, strict=True)
+    ]
+    centres = [(c.start + c.end) / 2 for c in captions]
+    priors = search.neighbour_prior(curves, centres, prior_weight, prior_span)
     placed = []
-    for cap, t, (cands, rows) in zip(captions, text, per_caption, strict=True):
-        scores = video[rows] @ t
-        best, score = search.choose(scores, np.array([d for d, _, _ in cands]))
+    for cap, (cands, _), (offsets, scores), prior in zip(captions, per_caption, curves, priors, strict=True):
+        best, score = search.choose(scores, offsets, prior if prior_weight > 0 else None)
         d, a, b = cands[best]
         placed.append(Placed(cap.clip_id, a, b, d, round(score, 6)))
     return placed, duration
