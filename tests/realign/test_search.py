@@ -33,3 +33,17 @@ def test_choose_takes_the_best_then_the_smallest_shift_and_scores_the_margin():
     assert best == 1 and abs(score - 0.7) < 1e-9  # a tie: -0.5 and 0.5, the earlier wins
     best, score = search.choose(np.array([0.3, 0.3, 0.3, 0.3, 0.3]), offsets)
     assert best == 2 and score == 0.0  # flat: no shift, no alignability
+
+
+def test_neighbours_outvote_a_flat_curve_but_not_a_clear_peak():
+    offsets = np.array([-1.0, 0.0, 1.0])
+    sure = (offsets, np.array([0.1, 0.1, 0.9]))  # both neighbours say +1
+    flat = (offsets, np.array([0.50, 0.51, 0.50]))  # barely prefers 0
+    clear = (offsets, np.array([0.9, 0.1, 0.1]))  # says -1, loudly
+    priors = search.neighbour_prior([sure, sure, flat], [0.0, 5.0, 10.0], weight=1.0, span=30.0)
+    assert search.choose(flat[1], offsets, priors[2])[0] == 2  # follows its neighbours
+    assert search.choose(flat[1], offsets)[0] == 1  # alone, it would not move
+    priors = search.neighbour_prior([sure, clear], [0.0, 5.0], weight=0.5, span=30.0)
+    assert search.choose(clear[1], offsets, priors[1])[0] == 0
+    far = search.neighbour_prior([sure, flat], [0.0, 1000.0], weight=1.0, span=30.0)
+    assert np.allclose(far[1], 0.0, atol=1e-6)  # neighbours too far away have no say
