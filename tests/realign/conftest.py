@@ -56,6 +56,7 @@ def aligner(tmp_path_factory) -> Aligner:
             batch_size=32,
             warmup_steps=8,
             num_workers=0,
+            threads=1,  # OpenMP threads spin-wait on a busy 2-core box (docs/train.md)
             plot=False,
             model={"width": 64, "text_width": 64, "embed_dim": 64, "depth": 1, "text_depth": 1},
         )
