@@ -26,11 +26,12 @@ ALLOWED: dict[str, set[str]] = {
     "shard": {"config", "records", "media", "engine", "download"},
     "loader": {"config", "records", "media"},
     "train": {"config", "records", "media", "loader"},
+    "realign": {"config", "records", "media", "loader", "train", "shard"},
     "synthetic": {"config", "records", "media", "sources"},
     "quickstart": {"config", "records", "synthetic"},
     "cli": {
         "config", "records", "media", "engine", "sources", "download", "align", "shard", "loader",
-        "train", "synthetic", "quickstart",
+        "train", "realign", "synthetic", "quickstart",
     },  # fmt: skip
     "__main__": {"cli"},
     "__init__": set(),
