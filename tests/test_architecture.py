@@ -26,12 +26,13 @@ ALLOWED: dict[str, set[str]] = {
     "shard": {"config", "records", "media", "engine", "download"},
     "loader": {"config", "records", "media"},
     "train": {"config", "records", "media", "loader"},
+    "realign": {"config", "records", "media", "loader", "train", "shard"},
     "synthetic": {"config", "records", "media", "sources"},
     "run": {"config", "records", "engine", "sources", "download", "align", "shard"},
     "quickstart": {"config", "records", "synthetic"},
     "cli": {
         "config", "records", "media", "engine", "sources", "download", "align", "shard", "loader",
-        "train", "synthetic", "quickstart", "run",
+        "train", "realign", "synthetic", "quickstart", "run",
     },  # fmt: skip
     "__main__": {"cli"},
     "__init__": set(),

@@ -13,6 +13,7 @@ from vtdata import __version__
 from vtdata.cli.align import align_cmd
 from vtdata.cli.download import download_cmd
 from vtdata.cli.errors import DEBUG_ENV, to_click
+from vtdata.cli.realign import realign_cmd
 from vtdata.cli.run import run_cmd
 from vtdata.cli.shard import shard_cmd
 from vtdata.cli.sources import sources_group
@@ -60,6 +61,7 @@ def main(debug: bool) -> None:
       run              every stage from one recipe YAML (staged, or streaming: no media store)
       train-reference  train a small dual encoder on the shards
       evaluate         text<->video retrieval metrics of a checkpoint
+      realign          re-time captions with a trained model (ASR misalignment)
     Try `vtdata quickstart` to run everything on a built-in synthetic corpus, and
     `vtdata serve` to serve that corpus and follow the tour by hand.
     """
@@ -71,6 +73,7 @@ for command in (
     align_cmd,
     train_reference_cmd,
     evaluate_cmd,
+    realign_cmd,
     shard_cmd,
     run_cmd,
     quickstart_cmd,
