@@ -1,4 +1,4 @@
-"""The one-pass WebVTT reader gives exactly the general path's answer, or declines.
+"""The one-pass WebVTT and SRT readers give exactly the general paths' answers, or decline.
 
 Compared on every caption text the test suite holds (string literals with a timing arrow in
 tests/), on synthetic YouTube captions of both styles, on the real files (skipped where absent),
@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vtdata.align.fastpath import parse_vtt_fast
+from vtdata.align.fastpath import parse_srt_fast, parse_vtt_fast
 from vtdata.align.records import TimedTextError
+from vtdata.align.srt import parse_srt, parse_srt_general
 from vtdata.align.vtt import parse_vtt, parse_vtt_general
 from vtdata.synthetic.captions import youtube_autocaption_vtt
 
@@ -37,6 +38,15 @@ def assert_same(text: str) -> bool:
     if fast is not None:
         assert fast == general
     assert _outcome(parse_vtt, text) == general
+    return fast is not None
+
+
+def assert_same_srt(text: str) -> bool:
+    general = parse_srt_general(text, "t.srt")
+    fast = parse_srt_fast(text, "t.srt")
+    if fast is not None:
+        assert fast == general
+    assert parse_srt(text, "t.srt") == general
     return fast is not None
 
 
@@ -62,6 +72,8 @@ def test_every_caption_text_in_the_tests():
     assert len(texts) >= 20  # the suite's own WebVTT/SRT snippets
     served = [assert_same(t if t.lstrip("\ufeff").startswith("WEBVTT") else "WEBVTT\n\n" + t) for t in texts]
     assert any(served) and not all(served)  # both paths are exercised
+    served = [assert_same_srt(t) for t in texts if not t.lstrip("\ufeff").startswith("WEBVTT")]
+    assert any(served) and not all(served)
 
 
 @pytest.mark.parametrize("style", ["new", "old"])
@@ -79,8 +91,7 @@ def test_real_files(real):
     assert files
     for path in files:
         text = path.read_bytes().decode("utf-8")
-        if path.suffix == ".vtt":
-            assert_same(text)
+        assert_same(text) if path.suffix == ".vtt" else assert_same_srt(text)
 
 
 def _timestamp(ms: int, form: str) -> str:
@@ -150,3 +161,39 @@ def test_generated_files_read_the_same_on_both_paths(text):
 @given(cue_files(common=True))
 def test_generated_common_files_take_the_fast_path(text):
     assert assert_same(text)
+
+
+@st.composite
+def srt_files(draw, common: bool = False) -> str:
+    blocks = []
+    for k in range(draw(st.integers(1 if common else 0, 6))):
+        start = draw(st.integers(0, 10_000_000))
+        end = start + draw(st.integers(0 if common else -500, 5000))
+        forms = ["comma"] if common else ["comma", "comma", "strict", "short", "bad"]
+        form = st.sampled_from(forms)
+        timing = f"{_timestamp(start, draw(form))} --> {_timestamp(end, draw(form))}"
+        if not common:
+            timing += draw(st.sampled_from(["", "", " X1:10", " "]))
+        index = [str(k + 1)] if common or draw(st.booleans()) else []
+        pool = _TEXT.filter(lambda t: "-->" not in t) if common else _TEXT | st.just("")
+        text = draw(st.lists(pool, min_size=1 if common else 0, max_size=3))
+        if common and not any(t.strip() for t in text):
+            text.append("hi")
+        blocks.append(index + [timing] + text)
+    lines = []
+    for block in blocks:
+        lines += block + [""] * draw(st.integers(1 if common else 0, 1 if common else 2))
+    eol = draw(st.sampled_from(["\n", "\r\n"] + ([] if common else ["\r"])))
+    return draw(st.sampled_from(["", "\ufeff"])) + eol.join(lines)
+
+
+@settings(max_examples=400, deadline=None)
+@given(srt_files())
+def test_generated_srt_files_read_the_same_on_both_paths(text):
+    assert_same_srt(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(srt_files(common=True))
+def test_generated_common_srt_files_take_the_fast_path(text):
+    assert assert_same_srt(text)

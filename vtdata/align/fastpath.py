@@ -1,4 +1,4 @@
-"""A one-pass reader for the WebVTT shape nearly every file has, vouching for its answer or declining.
+"""One-pass readers for the WebVTT and SRT shapes nearly every file has, vouching or declining.
 
 YouTube auto-captions (and most tool-written WebVTT) are a header block, then cues whose timing
 lines are exactly `HH:MM:SS.mmm --> HH:MM:SS.mmm [settings]`, with text lines, `" "` rows and
@@ -16,6 +16,12 @@ file that needs a check, a repair or a report:
   (NOTE, STYLE, REGION blocks, stray text: what webvtt-py skips and the checks may repair).
 
 Within a cue every non-empty line up to the next empty or timing line is text, as in webvtt-py.
+
+`parse_srt_fast` does the same for SRT against `srt.parse_srt_general`: blocks of an index,
+a `HH:MM:SS,mmm --> HH:MM:SS,mmm` line and text lines (stripped, whitespace-only ones dropped,
+as the general path does), one empty line between blocks; any other line (a missing index or
+blank line, a lenient timing, a backwards cue, an empty cue) leaves the file to the general path
+and its reports.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from vtdata.align.records import ParsedText, RawCue
 
 _TS = r"(\d\d):([0-5]\d):([0-5]\d)\.(\d{3})"
 _TIMING = re.compile(rf"{_TS} --> {_TS}(?:[ \t]|$)")
+_SRT_TIMING = re.compile(rf"{_TS.replace('.', ',')} --> {_TS.replace('.', ',')}")
 
 
 def split_lines(text: str) -> list[str] | None:
@@ -81,3 +88,38 @@ def parse_vtt_fast(text: str, source: str = "<string>", encoding: str = "utf-8")
     for cue, body in zip(cues, texts, strict=True):
         cue.text = "\n".join(body)
     return ParsedText(cues, [], "vtt", encoding)
+
+
+def parse_srt_fast(text: str, source: str = "<string>", encoding: str = "utf-8") -> ParsedText | None:
+    """The cues of an SRT document in the common shape (module docstring), or None."""
+    lines = split_lines(text.lstrip("\ufeff"))
+    if lines is None:
+        return None
+    while lines and not lines[-1]:
+        lines.pop()
+    n = len(lines)
+    timing = _SRT_TIMING.fullmatch
+    cues: list[RawCue] = []
+    i = 0
+    while i < n:
+        if i + 2 >= n or not lines[i].isdigit() or not lines[i].isascii():
+            return None  # index, timing and at least one text line
+        m = timing(lines[i + 1])
+        if m is None:
+            return None
+        h0, m0, s0, f0, h1, m1, s1, f1 = m.groups()
+        start = ((int(h0) * 60 + int(m0)) * 60 + int(s0)) * 1000 + int(f0)
+        end = ((int(h1) * 60 + int(m1)) * 60 + int(s1)) * 1000 + int(f1)
+        if end < start:
+            return None
+        j = i + 2
+        while j < n and lines[j]:
+            if "-->" in lines[j]:
+                return None
+            j += 1
+        body = [s for s in (line.strip() for line in lines[i + 2 : j]) if s]
+        if not body:
+            return None  # an empty cue: the general path's reading of it is its own
+        cues.append(RawCue(start / 1000, end / 1000, "\n".join(body), i + 2))
+        i = j + 1
+    return ParsedText(cues, [], "srt", encoding) if cues else None
