@@ -35,6 +35,17 @@ _TIMING = re.compile(rf"{_TS} --> {_TS}(?:[ \t]|$)")
 _SRT_TIMING = re.compile(rf"{_TS.replace('.', ',')} --> {_TS.replace('.', ',')}")
 
 
+def _seconds(m: re.Match | None) -> tuple[float, float] | None:
+    """`(start, end)` of a strict timing match, as the general paths compute them; None if none
+    or backwards (the general paths report that)."""
+    if m is None:
+        return None
+    h0, m0, s0, f0, h1, m1, s1, f1 = m.groups()
+    start = ((int(h0) * 60 + int(m0)) * 60 + int(s0)) * 1000 + int(f0)
+    end = ((int(h1) * 60 + int(m1)) * 60 + int(s1)) * 1000 + int(f1)
+    return None if end < start else (start / 1000, end / 1000)
+
+
 def split_lines(text: str) -> list[str] | None:
     """Lines of `text` split on LF or CRLF; None when it holds a lone CR (left to the general path)."""
     if "\r" in text:
@@ -66,17 +77,12 @@ def parse_vtt_fast(text: str, source: str = "<string>", encoding: str = "utf-8")
         if not line:
             block_start = True
         elif "-->" in line:
-            m = timing(line)
-            if m is None:
-                return None
-            h0, m0, s0, f0, h1, m1, s1, f1 = m.groups()
-            start = ((int(h0) * 60 + int(m0)) * 60 + int(s0)) * 1000 + int(f0)
-            end = ((int(h1) * 60 + int(m1)) * 60 + int(s1)) * 1000 + int(f1)
-            if end < start:
+            times = _seconds(timing(line))
+            if times is None:
                 return None
             body = []
             texts.append(body)
-            cues.append(RawCue(start / 1000, end / 1000, "", i + 1))
+            cues.append(RawCue(times[0], times[1], "", i + 1))
             block_start = False
         elif block_start:
             if i + 1 >= n or "-->" not in lines[i + 1]:
@@ -104,13 +110,8 @@ def parse_srt_fast(text: str, source: str = "<string>", encoding: str = "utf-8")
     while i < n:
         if i + 2 >= n or not lines[i].isdigit() or not lines[i].isascii():
             return None  # index, timing and at least one text line
-        m = timing(lines[i + 1])
-        if m is None:
-            return None
-        h0, m0, s0, f0, h1, m1, s1, f1 = m.groups()
-        start = ((int(h0) * 60 + int(m0)) * 60 + int(s0)) * 1000 + int(f0)
-        end = ((int(h1) * 60 + int(m1)) * 60 + int(s1)) * 1000 + int(f1)
-        if end < start:
+        times = _seconds(timing(lines[i + 1]))
+        if times is None:
             return None
         j = i + 2
         while j < n and lines[j]:
@@ -120,6 +121,6 @@ def parse_srt_fast(text: str, source: str = "<string>", encoding: str = "utf-8")
         body = [s for s in (line.strip() for line in lines[i + 2 : j]) if s]
         if not body:
             return None  # an empty cue: the general path's reading of it is its own
-        cues.append(RawCue(start / 1000, end / 1000, "\n".join(body), i + 2))
+        cues.append(RawCue(times[0], times[1], "\n".join(body), i + 2))
         i = j + 1
     return ParsedText(cues, [], "srt", encoding) if cues else None
