@@ -21,10 +21,11 @@ def test_frames_sample_round_trips_into_a_sheet(quick_shards):
     key = sample_keys(shards, limit=1)[0]
     sample = read_sample(shards, key)
     assert sample.meta["clip_id"] == key
-    assert len(sample.frames) == sample.meta["num_frames"] == 8
+    n = len(sample.frames)
+    assert n == sample.meta["num_frames"] > 8  # the quickstart stores every frame
     assert sample.text and sample.frames[0].shape == (64, 64, 3)
     sheet = contact_sheet(sample, columns=4)
-    assert sheet.size == (4 * 64, 2 * (64 + 12) + 24)
+    assert sheet.size == (4 * 64, -(-n // 4) * (64 + 12) + 24)
 
 
 @pytest.mark.slow
