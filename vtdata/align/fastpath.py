@@ -18,10 +18,10 @@ file that needs a check, a repair or a report:
 Within a cue every non-empty line up to the next empty or timing line is text, as in webvtt-py.
 
 `parse_srt_fast` does the same for SRT against `srt.parse_srt_general`: blocks of an index,
-a `HH:MM:SS,mmm --> HH:MM:SS,mmm` line and text lines (stripped, whitespace-only ones dropped,
-as the general path does), one empty line between blocks; any other line (a missing index or
-blank line, a lenient timing, a backwards cue, an empty cue) leaves the file to the general path
-and its reports.
+a `HH:MM:SS,mmm --> HH:MM:SS,mmm` line and at least one text line (stripped, as the general
+path does), one empty line between blocks; any other line (a missing index or blank line, a
+whitespace-only line, a lenient timing, a backwards cue, an empty cue) leaves the file to the
+general path and its reports.
 """
 
 from __future__ import annotations
@@ -115,12 +115,12 @@ def parse_srt_fast(text: str, source: str = "<string>", encoding: str = "utf-8")
             return None
         j = i + 2
         while j < n and lines[j]:
-            if "-->" in lines[j]:
-                return None
+            if "-->" in lines[j] or not lines[j].strip():
+                return None  # a whitespace-only line splits the cue: the general path reports it
             j += 1
-        body = [s for s in (line.strip() for line in lines[i + 2 : j]) if s]
+        body = [line.strip() for line in lines[i + 2 : j]]
         if not body:
-            return None  # an empty cue: the general path's reading of it is its own
+            return None  # an empty cue: the general path reports it
         cues.append(RawCue(times[0], times[1], "\n".join(body), i + 2))
         i = j + 1
     return ParsedText(cues, [], "srt", encoding) if cues else None
