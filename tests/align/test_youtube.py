@@ -3,8 +3,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vtdata.align.records import RawCue
+from vtdata.align.text import TIMING_TAG
+from vtdata.align.timestamps import BadTimestamp, parse_timestamp
 from vtdata.align.vtt import parse_vtt, read_vtt
-from vtdata.align.youtube import dedup_rolling, is_rolling, plain_cues
+from vtdata.align.youtube import _tag_time, dedup_rolling, is_rolling, plain_cues
 from vtdata.synthetic.captions import youtube_autocaption_vtt
 
 
@@ -130,3 +132,25 @@ def test_untimed_rolling_file_is_detected_and_deduplicated():
     ]
     assert is_rolling(cues)
     assert [c.text for c in dedup_rolling(cues)] == ["one two", "three four", "five", "six seven"]
+
+
+_TAG_FIELD = st.text("0123456789٣", min_size=1, max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.tuples(st.just("") | _TAG_FIELD, _TAG_FIELD, _TAG_FIELD, _TAG_FIELD))
+def test_word_tag_times_read_by_slicing_equal_the_general_reader(fields):
+    hours, minutes, seconds, frac = fields
+    tag = f"{hours + ':' if hours else ''}{minutes[:2]}:{seconds[:2]}.{frac}"
+    assert TIMING_TAG.fullmatch(f"<{tag}>")
+    try:
+        expected = round(parse_timestamp(tag), 3)
+    except BadTimestamp:
+        return  # not a time, so never a word tag: `_line_words` raises the same on both readers
+    assert _tag_time(tag) == expected
+
+
+def test_word_tag_time_of_youtube_tags():
+    assert _tag_time("01:02:03.456") == 3723.456 and _tag_time("00:59:59.999") == 3599.999
+    with pytest.raises(BadTimestamp):
+        _tag_time("00:00:75.000")  # seconds above 59: the general reader's error, as before

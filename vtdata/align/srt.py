@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from vtdata.align.fastpath import parse_srt_fast
 from vtdata.align.records import Issue, ParsedText, RawCue
 from vtdata.align.textfile import read_text
 from vtdata.align.timestamps import BadTimestamp, format_timestamp, parse_timing_line
@@ -103,7 +104,13 @@ def _orphans_before_first_cue(body: list[Line], source: str, issues: list[Issue]
 
 
 def parse_srt(text: str, source: str = "<string>", encoding: str = "utf-8") -> ParsedText:
-    """Cues of an SRT document in file order, with the problems met (see the module docstring)."""
+    """Cues of an SRT document in file order, with the problems met (see the module docstring);
+    the common shape in one pass (`fastpath.parse_srt_fast`, same answer)."""
+    return parse_srt_fast(text, source, encoding) or parse_srt_general(text, source, encoding)
+
+
+def parse_srt_general(text: str, source: str = "<string>", encoding: str = "utf-8") -> ParsedText:
+    """`parse_srt` line by line, for any SRT document: the reports come from here."""
     lines = LINE_BREAK.split(text.lstrip("\ufeff"))
     issues: list[Issue] = []
     cues: list[RawCue] = []

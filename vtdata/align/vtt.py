@@ -22,6 +22,7 @@ from pathlib import Path
 import webvtt
 from webvtt.errors import MalformedFileError
 
+from vtdata.align.fastpath import parse_vtt_fast
 from vtdata.align.records import Issue, ParsedText, RawCue, TimedTextError
 from vtdata.align.textfile import read_text
 from vtdata.align.timestamps import BadTimestamp, format_timestamp, parse_timing_line
@@ -137,6 +138,15 @@ def _report_untimed_blocks(lines: list[str], source: str, issues: list[Issue]) -
 
 def parse_vtt(text: str, source: str = "<string>", encoding: str = "utf-8") -> ParsedText:
     """Cues of a WebVTT document, in file order, with the problems met (see the module docstring).
+
+    The common shape is read in one pass (`fastpath.parse_vtt_fast`, same answer); anything else
+    takes the general path. Raises `TimedTextError` as `parse_vtt_general` does.
+    """
+    return parse_vtt_fast(text, source, encoding) or parse_vtt_general(text, source, encoding)
+
+
+def parse_vtt_general(text: str, source: str = "<string>", encoding: str = "utf-8") -> ParsedText:
+    """`parse_vtt` through the timing checks, repairs and webvtt-py, for any WebVTT document.
 
     Raises `TimedTextError` when the text has no `WEBVTT` first line or webvtt-py rejects it whole.
     """

@@ -37,6 +37,14 @@ from vtdata.align.text import TIMING_TAG, strip_markup
 from vtdata.align.timestamps import parse_timestamp
 
 
+def _tag_time(tag: str) -> float:
+    """A word tag's time in seconds, as `round(parse_timestamp(tag), 3)` gives it; YouTube's
+    `HH:MM:SS.mmm` is read by slicing (TIMING_TAG matched digits around the separators)."""
+    if len(tag) == 12 and tag[2] == ":" and tag[5] == ":" and tag[8] == "." and tag[3] < "6" and tag[6] < "6":
+        return ((int(tag[:2]) * 3600 + int(tag[3:5]) * 60 + int(tag[6:8])) * 1000 + int(tag[9:])) / 1000
+    return round(parse_timestamp(tag), 3)
+
+
 def _line_words(raw_line: str) -> tuple[list[tuple[str, float | None]], bool]:
     """`([(word, tag time or None)], has timing tags)` of one cue line."""
     if "<" not in raw_line:
@@ -44,7 +52,7 @@ def _line_words(raw_line: str) -> tuple[list[tuple[str, float | None]], bool]:
     parts = TIMING_TAG.split(raw_line)
     words: list[tuple[str, float | None]] = [(w, None) for w in strip_markup(parts[0]).split()]
     for k in range(1, len(parts), 2):
-        t = round(parse_timestamp(parts[k]), 3)
+        t = _tag_time(parts[k])
         words.extend((w, t) for w in strip_markup(parts[k + 1]).split())
     return words, len(parts) > 1
 
