@@ -174,10 +174,11 @@ def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, 
     """Show one sample of a shard folder: its metadata, caption and frames as a contact sheet.
 
     Reads the tar that index.parquet names, so it needs nothing but the shard folder. Each frame
-    is labelled with the source time it was sampled at.
+    is labelled with the source time it was sampled at, shown whole in a cell of at least 128 px,
+    with the caption wrapped underneath; it says when the shards were centre-cropped.
     """
     from vtdata.records.folders import SHARD_FOLDER, check_writable, expect
-    from vtdata.shard.inspect import contact_sheet, read_sample, sample_keys
+    from vtdata.shard.inspect import contact_sheet, crop_note, read_sample, sample_keys
 
     expect(shards, SHARD_FOLDER, "vtdata inspect")
     if key is None:
@@ -197,6 +198,9 @@ def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, 
         f"{plural(len(sample.frames), 'frame')}, store {meta.get('store')}, sampling {meta.get('sampling')}"
     )
     click.echo(f"text: {sample.text}")
+    note = crop_note(shards)
+    if note:
+        click.echo(f"note: {note}")
     contact_sheet(sample, columns=columns).save(output)
     click.echo(f"contact sheet: {output}")
 
