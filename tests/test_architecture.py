@@ -28,9 +28,10 @@ ALLOWED: dict[str, set[str]] = {
     "train": {"config", "records", "media", "loader"},
     "synthetic": {"config", "records", "media", "sources"},
     "quickstart": {"config", "records", "synthetic"},
+    "report": {"config", "records", "media", "download", "shard", "train"},
     "cli": {
         "config", "records", "media", "engine", "sources", "download", "align", "shard", "loader",
-        "train", "synthetic", "quickstart",
+        "train", "synthetic", "quickstart", "report",
     },  # fmt: skip
     "__main__": {"cli"},
     "__init__": set(),

@@ -13,6 +13,7 @@ from vtdata import __version__
 from vtdata.cli.align import align_cmd
 from vtdata.cli.download import download_cmd
 from vtdata.cli.errors import DEBUG_ENV, to_click
+from vtdata.cli.report import report_cmd
 from vtdata.cli.shard import shard_cmd
 from vtdata.cli.sources import sources_group
 from vtdata.cli.tools import inspect_cmd, quickstart_cmd, serve_cmd, stats_cmd
@@ -59,7 +60,8 @@ def main(debug: bool) -> None:
       train-reference  train a small dual encoder on the shards
       evaluate         text<->video retrieval metrics of a checkpoint
     Try `vtdata quickstart` to run everything on a built-in synthetic corpus, and
-    `vtdata serve` to serve that corpus and follow the tour by hand.
+    `vtdata serve` to serve that corpus and follow the tour by hand, and `vtdata report`
+    to see any of the outputs as one HTML page.
     """
 
 
@@ -74,5 +76,6 @@ for command in (
     serve_cmd,
     inspect_cmd,
     stats_cmd,
+    report_cmd,
 ):
     main.add_command(command)

@@ -217,11 +217,21 @@ def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, 
     help="With --failures: examples shown per reason.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON (for scripts).")
-def stats_cmd(folder: Path, failures: bool, reasons: tuple[str, ...], examples: int, as_json: bool) -> None:
+@click.option(
+    "--plot",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write the distribution charts (the ones `vtdata report` shows) as PNG files into this folder.",
+)
+def stats_cmd(
+    folder: Path, failures: bool, reasons: tuple[str, ...], examples: int, as_json: bool, plot: Path | None
+) -> None:
     """Summarize a shard folder (stats.json) or a download store (its ledger), on one screen.
 
     With --failures, every failure reason with its count and example messages: which item or
-    clip, and what went wrong. --json prints the same as one JSON object.
+    clip, and what went wrong. --json prints the same as one JSON object. --plot DIR writes the
+    distribution charts as PNG (frames and bytes per sample, shard sizes; or durations, sizes,
+    resolutions, codecs, clip and caption lengths); `vtdata report` puts them on one page.
     """
     import json
 
@@ -237,11 +247,15 @@ def stats_cmd(folder: Path, failures: bool, reasons: tuple[str, ...], examples: 
             f"{folder}: neither a shard folder (stats.json, from `vtdata shard`) nor a download store "
             "(ledger.sqlite, from `vtdata download`)"
         )
+    if plot is not None:
+        report["plots"] = _plot(folder, plot)
     if as_json:
         if not failures:
             report.pop("failures")
         click.echo(json.dumps(report, indent=1))
         return
+    for path in report.get("plots", []):
+        click.echo(f"chart: {path}", err=True)
     click.echo(f"{folder}: {report['headline']}")
     for line in report["lines"]:
         click.echo(f"  {line}")
@@ -253,6 +267,26 @@ def stats_cmd(folder: Path, failures: bool, reasons: tuple[str, ...], examples: 
             click.echo(f"{reason}: {plural(group['count'], noun)}")
             for example in group["examples"]:
                 click.echo(f"    {example['id']}: {example['message']}")
+
+
+def _plot(folder: Path, out: Path) -> list[str]:
+    """Write the folder's distribution charts into `out` (each file atomically); their paths."""
+    import os
+
+    from vtdata.records.folders import check_writable
+    from vtdata.report.build import distribution_charts
+
+    check_writable(out)
+    charts = distribution_charts(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chart in charts:
+        target = out / f"{chart.key}.png"
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(chart.png)
+        os.replace(tmp, target)
+        written.append(str(target))
+    return written
 
 
 def _store_stats(folder: Path, examples: int, reasons: tuple[str, ...]) -> dict:

@@ -6,12 +6,26 @@ shard folder, a training run, or a folder holding several (a quickstart's output
 
 `discover` finds the outputs, `store` / `clips` / `shards` / `run` / `alignment` read each one in
 batches (`stream` keeps distributions in bounded memory), `charts` draws with matplotlib, `page`
-writes the HTML, and `build` ties them together.
+writes the HTML, and `build` ties them together. Names load on first use, so the options
+(`config`) can be read without loading the decoders.
 """
 
 from __future__ import annotations
 
-from vtdata.report.build import REPORT_NAME, ReportConfig, build_report, distribution_charts
-from vtdata.report.discover import NotVtdata
+import importlib
 
-__all__ = ["REPORT_NAME", "NotVtdata", "ReportConfig", "build_report", "distribution_charts"]
+_EXPORTS = {
+    "REPORT_NAME": "vtdata.report.config",
+    "ReportConfig": "vtdata.report.config",
+    "NotVtdata": "vtdata.report.discover",
+    "build_report": "vtdata.report.build",
+    "distribution_charts": "vtdata.report.build",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'vtdata.report' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -17,24 +17,12 @@ from vtdata.records.names import CLIPS_NAME
 from vtdata.report import charts
 from vtdata.report.alignment import Alignment, read_alignment
 from vtdata.report.clips import ClipsFacts, read_clips
+from vtdata.report.config import REPORT_NAME, ReportConfig
 from vtdata.report.discover import CLIPS_TABLE, NotVtdata, Part, discover
 from vtdata.report.run import RunFacts, read_run
 from vtdata.report.shards import ShardFacts, read_shards
 from vtdata.report.store import StoreFacts, read_store
 from vtdata.report.stream import Categories, Distribution
-
-REPORT_NAME = "index.html"
-SAMPLES = 12  # gallery samples per shard folder
-
-
-@dataclass(frozen=True)
-class ReportConfig:
-    """What to report on and how much to show."""
-
-    path: Path
-    output: Path | None = None  # folder of index.html [default: PATH/report, or beside a clips file]
-    samples: int = SAMPLES
-    seed: int = 0
 
 
 @dataclass
@@ -92,29 +80,28 @@ def collect(cfg: ReportConfig) -> Report:
 
 def group_charts(group: Group) -> list[Chart]:
     """The distribution charts of a group, in stage order; empty distributions are left out."""
-    found: list[Distribution | Categories] = []
+    found: list[tuple[Distribution | Categories, str, str]] = []  # (values, file key, title)
     if group.store is not None:
         facts = group.store[1]
-        codecs = facts.codecs
-        codecs.name = f"codecs ({facts.probed} files probed at random)"
-        found += [facts.durations, facts.sizes, facts.resolutions, codecs]
+        found += [(d, d.name, d.name) for d in (facts.durations, facts.sizes, facts.resolutions)]
+        found.append((facts.codecs, "codecs", f"codecs ({facts.probed} files probed at random)"))
     if group.clips is not None:
-        found += [group.clips[1].lengths, group.clips[1].words]
+        found += [(d, d.name, d.name) for d in (group.clips[1].lengths, group.clips[1].words)]
     for part, facts in group.shards:
         suffix = f" ({part.path.name})" if len(group.shards) > 1 else ""
-        for dist in (facts.frames, facts.sizes, facts.lengths, facts.tars):
-            if suffix and not dist.name.endswith(suffix):
-                dist.name += suffix
-            found.append(dist)
+        found += [
+            (d, d.name + suffix, d.name + suffix)
+            for d in (facts.frames, facts.sizes, facts.lengths, facts.tars)
+        ]
     out = []
-    for dist in found:
+    for dist, key, title in found:
         if dist.count == 0:
             continue
         if isinstance(dist, Distribution):
-            out.append(Chart(slug(dist.name), dist.name, charts.histogram(dist), summarize(dist)))
+            out.append(Chart(slug(key), title, charts.histogram(dist, title), summarize(dist)))
         else:
             top = ", ".join(f"{label} {n:,}" for label, n in dist.top(3))
-            out.append(Chart(slug(dist.name), dist.name, charts.bars(dist), f"{dist.count:,} values: {top}"))
+            out.append(Chart(slug(key), title, charts.bars(dist, title), f"{dist.count:,} values: {top}"))
     return out
 
 
