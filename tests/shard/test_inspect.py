@@ -4,7 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from vtdata.cli import main
-from vtdata.shard.inspect import contact_sheet, read_sample, sample_keys
+from vtdata.media.sheet import MIN_CELL
+from vtdata.shard.inspect import contact_sheet, crop_note, read_sample, sample_keys
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,9 @@ def test_frames_sample_round_trips_into_a_sheet(quick_shards):
     assert len(sample.frames) == sample.meta["num_frames"] == 8
     assert sample.text and sample.frames[0].shape == (64, 64, 3)
     sheet = contact_sheet(sample, columns=4)
-    assert sheet.size == (4 * 64, 2 * (64 + 12) + 24)
+    assert (
+        sheet.size[0] == 4 * MIN_CELL and sheet.size[1] > 2 * MIN_CELL
+    )  # 64 px frames drawn in 128 px cells
 
 
 @pytest.mark.slow
@@ -50,6 +53,8 @@ def test_inspect_and_stats_commands(quick_shards, tmp_path):
     drawn = runner.invoke(main, ["inspect", str(shards), "--key", sample_keys(shards, 1)[0], "-o", str(out)])
     assert drawn.exit_code == 0, drawn.output
     assert out.stat().st_size > 0
+    assert "centre-cropped to 64x64" in drawn.output and crop_note(shards) in drawn.output
+    assert crop_note(quick_shards / "howto100m" / "shards") is None  # the clip store is not cropped
     stats = runner.invoke(main, ["stats", str(shards)])
     assert stats.exit_code == 0 and "samples" in stats.output and "8" in stats.output
     store = runner.invoke(main, ["stats", str(quick_shards / "webvid" / "download")])
