@@ -54,7 +54,8 @@ def _pixels(png: bytes) -> np.ndarray:
 
 def _not_blank(png: bytes) -> tuple[float, int]:
     pixels = _pixels(png)
-    colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
+    packed = pixels.reshape(-1, 3).astype(np.uint32) @ np.array([1 << 16, 1 << 8, 1], dtype=np.uint32)
+    colours = len(np.unique(packed))
     return float(pixels.std()), colours
 
 
