@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pyarrow as pa
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MAX_ID_LEN = 96
@@ -44,6 +45,64 @@ def shard_of(item_id: str) -> str:
     return _digest(item_id, 2)
 
 
+_BASES = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))  # odd: two independent hashes
+_POWERS: list[np.ndarray] = [np.ones(1, np.uint64), np.ones(1, np.uint64)]
+
+
+def _powers(which: int, n: int) -> np.ndarray:
+    """base**0 .. base**(n-1) modulo 2**64 (numpy's unsigned arithmetic wraps)."""
+    have = _POWERS[which]
+    if len(have) < n:
+        size = max(n, 2 * len(have), 256)
+        grown = np.empty(size, np.uint64)
+        grown[0] = 1
+        with np.errstate(over="ignore"):
+            for k in range(1, size):
+                grown[k] = grown[k - 1] * _BASES[which]
+        _POWERS[which] = have = grown
+    return have
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every input bit reaches every output bit."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def string_hashes(values: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Two 64-bit hashes of each string (its UTF-8 bytes), computed on the Arrow buffers with numpy:
+    a list of ids and an Arrow column of the same ids hash alike, at a few ns per byte. The same
+    on every run and machine (unlike Python's salted `hash`); not meant to resist chosen ids, which
+    could at worst make one id of the metadata's own author pass for another."""
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    array = array.cast(pa.large_string())
+    n = len(array)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset : array.offset + n + 1]
+    lengths = np.diff(offsets)
+    total = int(lengths.sum())
+    data = array.buffers()[2]
+    raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]].astype(np.uint64) if total else None
+    out = []
+    with np.errstate(over="ignore"):
+        for which in (0, 1):
+            h = lengths.astype(np.uint64) * _BASES[1 - which]  # the length, so "" and "\0" differ
+            if total:
+                ends = np.repeat(offsets[1:] - offsets[0], lengths)
+                weights = _powers(which, int(lengths.max()))[ends - 1 - np.arange(total)]
+                nonempty = lengths > 0
+                starts = (offsets[:-1] - offsets[0])[nonempty]
+                h[nonempty] += np.add.reduceat(raw * weights, starts)
+            out.append(_mix(h).view(np.int64))
+    return out[0], out[1]
+
+
 class SeenIds:
     """The ids met so far in a run, in 16 bytes each whatever their length: two differently salted
     64-bit hashes per id, kept in sorted numpy arrays merged like the levels of an LSM tree. Two
@@ -58,11 +117,12 @@ class SeenIds:
     def __len__(self) -> int:
         return sum(len(a) for a, _ in self._levels)
 
-    def first_seen(self, ids: Sequence[str]) -> list[bool]:
-        """For each id, True the first time it is met (earlier calls and earlier in `ids` count)."""
-        a = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
-        b = np.fromiter((hash((i, 1)) for i in ids), dtype=np.int64, count=len(ids))
-        known = np.zeros(len(ids), dtype=bool)
+    @staticmethod
+    def _keys(ids: Sequence[str] | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+        return string_hashes(ids)
+
+    def _known(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        known = np.zeros(len(a), dtype=bool)
         for level_a, level_b in self._levels:
             at = np.searchsorted(level_a, a)
             hit = at < len(level_a)
@@ -74,8 +134,27 @@ class SeenIds:
                         known[k] = True
                         break
                     j += 1
+        return known
+
+    def contains(self, ids: Sequence[str]) -> list[bool]:
+        """For each id, whether it was added before (nothing is added)."""
+        return self._known(*self._keys(ids)).tolist()
+
+    def add(self, ids: Sequence[str]) -> None:
+        """Remember `ids` (repeats and ids already known are fine)."""
+        if ids:
+            a, b = self._keys(ids)
+            order = np.lexsort((b, a))
+            self._add((a[order], b[order]))
+
+    def first_seen(self, ids: Sequence[str] | pa.Array | pa.ChunkedArray) -> list[bool]:
+        """For each id, True the first time it is met (earlier calls and earlier in `ids` count);
+        every id is remembered."""
+        a, b = self._keys(ids)
         order = np.lexsort((b, a))  # stable: among equal ids the earliest comes first
         sa, sb = a[order], b[order]
+        known = np.empty(len(a), dtype=bool)
+        known[order] = self._known(sa, sb)  # sorted needles: numpy's search walks forward
         repeat = np.zeros(len(ids), dtype=bool)
         repeat[order[1:][(sa[1:] == sa[:-1]) & (sb[1:] == sb[:-1])]] = True
         new = ~known & ~repeat

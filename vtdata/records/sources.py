@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from vtdata.records.names import temporary
@@ -103,25 +105,92 @@ def write_sources(
     batch (one row group) holds at most `batch_size` items and about `max_segments` segments.
     If `items` raises, the temporary file is removed and `path` is left as it was.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary(path)
-    try:
-        with pq.ParquetWriter(tmp, ARROW_SCHEMA) as writer:
-            batch: list[SourceItem] = []
-            segments = 0
-            for item in items:
-                batch.append(item)
-                segments += len(item.segments or ())
-                if len(batch) >= batch_size or segments >= max_segments:
-                    writer.write_table(to_arrow(batch))
-                    batch, segments = [], 0
-            if batch:
-                writer.write_table(to_arrow(batch))
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return publish(tmp, path, allow_empty)
+    with SourcesWriter(path, batch_size, max_segments, allow_empty=allow_empty) as writer:
+        chunk: list[SourceItem] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= batch_size:
+                writer.add(to_arrow(chunk))
+                chunk = []
+        if chunk:
+            writer.add(to_arrow(chunk))
+    return writer.path
+
+
+class SourcesWriter:
+    """A source table written from Arrow tables of its rows, in the row groups `write_sources` makes:
+    a group closes at `batch_size` rows or once it holds `max_segments` segments, so the bytes do
+    not depend on how the rows arrive. Atomic; `path` is None afterwards if nothing was published."""
+
+    def __init__(
+        self, path: str | Path, batch_size: int = 4096, max_segments: int = 32768, *, allow_empty: bool = True
+    ) -> None:
+        self.final = Path(path)
+        self.path: Path | None = None
+        self.batch_size, self.max_segments, self.allow_empty = batch_size, max_segments, allow_empty
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = temporary(self.final)
+        self.writer = pq.ParquetWriter(self.tmp, ARROW_SCHEMA)
+        self.pending: list[pa.Table] = []
+        self.rows = 0
+        self.segments = 0
+
+    def add(self, table: pa.Table) -> None:
+        """Rows in the source table's schema, in order."""
+        counts = pc.fill_null(pc.list_value_length(table.column("segments")), 0).to_numpy()
+        done = np.cumsum(counts, dtype=np.int64)  # segments up to and including each row
+        start, n = 0, table.num_rows
+        while start < n:
+            before = int(done[start - 1]) if start else 0
+            by_rows = start + self.batch_size - self.rows - 1  # the row that fills the group
+            by_segments = int(np.searchsorted(done, before + self.max_segments - self.segments))
+            last = min(by_rows, by_segments)
+            if last >= n:
+                self.pending.append(table.slice(start))
+                self.rows += n - start
+                self.segments += int(done[-1]) - before
+                return
+            if not self.pending and last + 1 - start == self.batch_size:  # a run of full groups:
+                whole = self._whole_groups(done, start, before)  # one write, same row groups
+                if whole > 1:
+                    self.writer.write_table(table.slice(start, whole * self.batch_size), self.batch_size)
+                    start += whole * self.batch_size
+                    continue
+            self.pending.append(table.slice(start, last + 1 - start))
+            self._flush()
+            start = last + 1
+
+    def _whole_groups(self, done: np.ndarray, start: int, before: int) -> int:
+        """How many groups of exactly `batch_size` rows follow one another from row `start` (with
+        nothing pending): a group is whole when its rows before the last hold fewer than
+        `max_segments` segments (so only its row count closes it)."""
+        size = self.batch_size
+        ends = np.arange(start + size - 1, len(done), size)  # each group's last row
+        if not len(ends) or size == 1:
+            return len(ends)
+        firsts = np.concatenate([[before], done[ends[:-1]]])  # segments before each group
+        whole = done[ends - 1] - firsts < self.max_segments
+        return int(np.argmin(whole)) if not whole.all() else len(ends)
+
+    def _flush(self) -> None:
+        self.writer.write_table(pa.concat_tables(self.pending).combine_chunks())
+        self.pending, self.rows, self.segments = [], 0, 0
+
+    def __enter__(self) -> SourcesWriter:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        try:
+            if kind is None and self.pending:
+                self._flush()
+            self.writer.close()
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+        if kind is not None:
+            self.tmp.unlink(missing_ok=True)
+            return
+        self.path = publish(self.tmp, self.final, self.allow_empty)
 
 
 def read_sources(path: str | Path) -> Iterator[SourceItem]:

@@ -59,8 +59,12 @@ def csv_rows(
     what: str,
     delimiter: str = ",",
     hint: str = "Check that this is the right file.",
+    start_line: int = 2,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """(line, row) for each record of a CSV with a header; column names are stripped of spaces.
+
+    `start_line` > 2 passes over the one-line records before it unread (the columnar path has
+    read them already and hands the rest of the file over from there).
 
     A missing required column raises SourceFormatError naming the file, the column, the
     columns found and `hint` (what to do). A record with the wrong number of fields, or that
@@ -79,6 +83,13 @@ def csv_rows(
                 f"{what} {path}: missing required column(s) {', '.join(map(repr, missing))}; "
                 f"found columns: {', '.join(map(repr, header[:20]))}. {hint}"
             )
+        while reader.line_num + 1 < start_line:
+            try:
+                next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                continue
         while True:
             first = reader.line_num + 1
             try:

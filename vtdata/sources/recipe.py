@@ -8,6 +8,7 @@ the same split and the same sample on every run, whatever else the file holds or
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -15,10 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vtdata.records.ids import SeenIds
 from vtdata.records.sources import SourceItem, write_sources
 from vtdata.sources.report import DUPLICATE_ID, SkipReport, SourceResult
 
 VAL_SPLIT = "val"
+CHUNK = 4096  # candidate rows decided at a time
 AUTO_SPLIT = "auto"
 _FILE_SPLIT = re.compile(r"(?:^|[^a-z])(train(?:ing)?|val(?:id|idation)?|test)(?:[^a-z]|$)", re.IGNORECASE)
 
@@ -91,37 +98,114 @@ class Budget:
         return self.limit is not None and self.counts[str(source)] >= self.limit
 
 
+class Selector:
+    """The selection's decisions, a chunk of candidate rows at a time: per-file limit, sampling,
+    duplicate ids (reported with their `where`), split assignment. Rows and Arrow tables share it,
+    so every recipe selects alike; the ids met are kept in 16 bytes each (`SeenIds`)."""
+
+    def __init__(self, selection: Selection, report: SkipReport, budget: Budget | None = None) -> None:
+        self.selection = selection
+        self.report = report
+        self.budget = budget or Budget(selection.limit)
+        self.seen = SeenIds()
+        self.done = selection.limit == 0  # a one-stream input has all it needs: read no further
+
+    def chunk_size(self) -> int:
+        limit = self.selection.limit
+        return min(CHUNK, limit) if limit else CHUNK
+
+    def decide(
+        self, ids: list[str], splits: list[str], sources: list[str], where: Callable[[int], str]
+    ) -> tuple[list[int], list[str]]:
+        """Indices (in order) of the rows kept, and each kept row's split."""
+        sel, budget = self.selection, self.budget
+        if self.done:
+            return [], []
+        sampled = [True] * len(ids)
+        if sel.sample_fraction < 1.0:
+            sampled = [hash_unit(i, sel.seed, "sample") < sel.sample_fraction for i in ids]
+        candidates = [k for k, s in enumerate(sampled) if s]
+        known = dict(zip(candidates, self.seen.contains([ids[k] for k in candidates]), strict=True))
+        default = "train" if sel.split == AUTO_SPLIT else sel.split
+        kept: list[int] = []
+        kept_splits: list[str] = []
+        kept_ids: set[str] = set()
+        for k, item_id in enumerate(ids):
+            source = sources[k]
+            if budget.full(source):
+                if source == "":
+                    self.done = True
+                    break
+                continue
+            if not sampled[k]:
+                continue
+            if known[k] or item_id in kept_ids:
+                message = f"{where(k)}: id {item_id!r} was already read earlier; row skipped"
+                self.report.skip(DUPLICATE_ID, message)
+                continue
+            kept_ids.add(item_id)
+            split = splits[k]
+            if not split:
+                held_out = sel.val_fraction > 0 and hash_unit(item_id, sel.seed, "split") < sel.val_fraction
+                split = VAL_SPLIT if held_out else default
+            kept.append(k)
+            kept_splits.append(split)
+            budget.counts[source] += 1
+            if source == "" and budget.full(source):
+                self.done = True
+                break
+        self.seen.add(list(kept_ids))
+        return kept, kept_splits
+
+
+    def decide_all(
+        self, ids: pa.Array, splits: pa.Array, source: str, where: Callable[[int], str]
+    ) -> tuple[np.ndarray, pa.Array]:
+        """`decide` for the rows of one file when no limit is set, vectorized (the columnar path):
+        the same rows kept, the same splits, the same duplicate messages in the same order."""
+        sel = self.selection
+        assert sel.limit is None, "a limit takes the row path"
+        candidates = np.arange(len(ids))
+        if sel.sample_fraction < 1.0:
+            sampled = [hash_unit(i, sel.seed, "sample") < sel.sample_fraction for i in ids.to_pylist()]
+            candidates = candidates[np.array(sampled, dtype=bool)]
+        chosen = ids if len(candidates) == len(ids) else ids.take(candidates)
+        first = np.array(self.seen.first_seen(chosen), dtype=bool)
+        for k in candidates[~first]:
+            message = f"{where(int(k))}: id {ids[k].as_py()!r} was already read earlier; row skipped"
+            self.report.skip(DUPLICATE_ID, message)
+        kept = candidates[first]
+        given = splits.take(kept)
+        default = "train" if sel.split == AUTO_SPLIT else sel.split
+        if sel.val_fraction > 0:
+            kept_ids = ids.take(kept).to_pylist()
+            held = [hash_unit(i, sel.seed, "split") < sel.val_fraction for i in kept_ids]
+            default = pa.array([VAL_SPLIT if h else default for h in held], pa.string())
+        self.budget.counts[source] += len(kept)
+        return kept, pc.if_else(pc.equal(given, ""), default, given)
+
+
 def select(
     located: Iterable[Located], selection: Selection, report: SkipReport, budget: Budget | None = None
 ) -> Iterator[SourceItem]:
-    """Apply sampling, duplicate-id skipping, split assignment and the per-file limit, lazily."""
-    budget = budget or Budget(selection.limit)
-    if selection.limit == 0:
-        return
-    seen: set[str] = set()
-    for where, item, source in located:
-        if budget.full(source):
-            if source == "":  # one stream: nothing more to read
-                return
-            continue
-        if selection.sample_fraction < 1.0 and (
-            hash_unit(item.id, selection.seed, "sample") >= selection.sample_fraction
-        ):
-            continue
-        if item.id in seen:
-            report.skip(DUPLICATE_ID, f"{where}: id {item.id!r} was already read earlier; row skipped")
-            continue
-        seen.add(item.id)
-        if not item.split:
-            held_out = selection.val_fraction > 0 and (
-                hash_unit(item.id, selection.seed, "split") < selection.val_fraction
-            )
-            default = "train" if selection.split == AUTO_SPLIT else selection.split
-            item.split = VAL_SPLIT if held_out else default
-        yield item
-        budget.counts[source] += 1
-        if source == "" and budget.full(source):
+    """Apply sampling, duplicate-id skipping, split assignment and the per-file limit, lazily (a
+    chunk of candidates at a time: with a limit of N, at most N rows are read ahead)."""
+    selector = Selector(selection, report, budget)
+    source = iter(located)
+    while not selector.done:
+        chunk = list(itertools.islice(source, selector.chunk_size()))
+        if not chunk:
             return
+        kept, splits = selector.decide(
+            [loc.item.id for loc in chunk],
+            [loc.item.split for loc in chunk],
+            [loc.source for loc in chunk],
+            lambda k, chunk=chunk: chunk[k].where,
+        )
+        for k, split in zip(kept, splits, strict=True):
+            item = chunk[k].item
+            item.split = split
+            yield item
 
 
 def run(
