@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow.compute as pc
 
 from vtdata.download.ledger import Ledger
 from vtdata.media.decode import ClipFrames, ClipRequest, extract_clips
@@ -25,6 +26,7 @@ from vtdata.report.discover import batches
 from vtdata.report.stream import Reservoir
 
 FRAMES = 10  # frames decoded along the video
+SOURCE_BATCH = 2048  # source rows read at a time (with their segments)
 
 
 @dataclass
@@ -73,10 +75,10 @@ def read_alignment(store: Path, clips_path: Path, seed: int) -> Alignment | None
 
 
 def _cues(sources: Path, item_id: str) -> list[tuple[float, float, str]]:
-    for table in batches(sources, source_records.TABLE, ["id", "segments"]):
-        for row in table.to_pylist():
-            if row["id"] == item_id:
-                return [(s["start"], s["end"], s["text"] or "") for s in row["segments"] or []]
+    """The timed segments of one source; small batches, since a narrated video has hundreds."""
+    for table in batches(sources, source_records.TABLE, ["id", "segments"], size=SOURCE_BATCH):
+        for row in table.filter(pc.equal(table.column("id"), item_id)).to_pylist():
+            return [(s["start"], s["end"], s["text"] or "") for s in row["segments"] or []]
     return []
 
 

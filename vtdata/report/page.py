@@ -86,10 +86,10 @@ def render(report: Report) -> str:
 def _key(report: Report, part: Part, name: str) -> str:
     root = report.root if report.root.is_dir() else report.root.parent
     try:
-        rel = part.path.relative_to(root).as_posix() or "."
+        rel = part.path.relative_to(root).as_posix()  # "." for the root itself
     except ValueError:
         rel = part.path.as_posix()
-    return f"{rel or '.'}:{name}"
+    return f"{rel}:{name}"
 
 
 def _n(report: Report, part: Part, name: str, value: int) -> str:
