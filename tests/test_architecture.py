@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "train": {"config", "records", "media", "loader"},
     "synthetic": {"config", "records", "media", "sources"},
     "quickstart": {"config", "records", "synthetic"},
-    "report": {"config", "records", "media", "download", "shard", "train"},
+    "report": {"config", "records", "media", "download", "align", "shard", "train"},
     "cli": {
         "config", "records", "media", "engine", "sources", "download", "align", "shard", "loader",
         "train", "synthetic", "quickstart", "report",

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtdata.align.store import NOT_DOWNLOADED
 from vtdata.records import clips as clip_records
 from vtdata.records.names import report_path
 from vtdata.report.discover import batches
@@ -20,7 +21,8 @@ class ClipsFacts:
     clips: int
     items: int | None  # items align read (from its report; None without one)
     items_with_clips: int | None
-    losses: list[Loss]
+    losses: list[Loss]  # items align dropped, by reason (items never downloaded are the download's loss)
+    not_downloaded: int  # items align skipped because the store has no ok download of them
     lengths: Distribution  # seconds, clips of video only (an image's clip has no length)
     words: Distribution  # words per caption
     images: int  # clips of images (start = end = 0)
@@ -45,11 +47,14 @@ def read_clips(path: Path, seed: int) -> ClipsFacts:
                 images += 1
             words.add(len((text or "").split()))
     summary = _summary(report_path(path))
+    losses = _losses(summary)
+    skipped = sum(loss.count for loss in losses if loss.reason == NOT_DOWNLOADED)
     return ClipsFacts(
         clips=clips,
         items=summary.get("items"),
         items_with_clips=summary.get("items_with_clips"),
-        losses=_losses(summary),
+        losses=[loss for loss in losses if loss.reason != NOT_DOWNLOADED],
+        not_downloaded=skipped,
         lengths=lengths,
         words=words,
         images=images,

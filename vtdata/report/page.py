@@ -160,8 +160,10 @@ def _stage_rows(report: Report, g: Group) -> tuple[list[str], list[tuple[Part, L
         part, c = g.clips
         lost = ""
         if c.items is not None and c.items_with_clips is not None:
-            dropped = c.items - c.items_with_clips
+            dropped = c.items - c.items_with_clips - c.not_downloaded
             lost = f'<span class="lost">{dropped:,} items gave no clip</span>' if dropped else "none"
+            if c.not_downloaded:
+                lost += f' <span class="muted">({c.not_downloaded:,} not downloaded: see above)</span>'
         rows.append(
             f"<tr><td>clips</td><td>clips</td>{_n(report, part, 'clips', c.clips)}<td>{lost}</td></tr>"
         )
