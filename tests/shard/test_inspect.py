@@ -9,11 +9,8 @@ from vtdata.shard.inspect import contact_sheet, crop_note, read_sample, sample_k
 
 
 @pytest.fixture(scope="module")
-def quick_shards(tmp_path_factory):
-    root = tmp_path_factory.mktemp("qs")
-    result = CliRunner().invoke(main, ["quickstart", str(root), "--clips", "8", "--no-train"])
-    assert result.exit_code == 0, result.output
-    return root
+def quick_shards(quickstart):
+    return quickstart
 
 
 @pytest.mark.slow
@@ -56,6 +53,6 @@ def test_inspect_and_stats_commands(quick_shards, tmp_path):
     assert "centre-cropped to 64x64" in drawn.output and crop_note(shards) in drawn.output
     assert crop_note(quick_shards / "howto100m" / "shards") is None  # the clip store is not cropped
     stats = runner.invoke(main, ["stats", str(shards)])
-    assert stats.exit_code == 0 and "samples" in stats.output and "8" in stats.output
+    assert stats.exit_code == 0 and f"{len(sample_keys(shards))} samples" in stats.output
     store = runner.invoke(main, ["stats", str(quick_shards / "webvid" / "download")])
-    assert store.exit_code == 0 and "ok" in store.output and "8" in store.output
+    assert store.exit_code == 0 and "ok" in store.output and f" {len(sample_keys(shards))} " in store.output
