@@ -7,7 +7,6 @@ for costs seconds, and one odd file in a folder only slows down that file.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -73,21 +72,7 @@ def _file(
 
 
 def _rows(path: Path, rows: Rows, selector: Selector, start: int) -> Iterator[pa.Table]:
-    located = rows(path, selector.budget, start)
-    while True:
-        chunk = list(itertools.islice(located, selector.chunk_size()))
-        if not chunk:
-            return
-        kept, splits = selector.decide(
-            [loc.item.id for loc in chunk],
-            [loc.item.split for loc in chunk],
-            [loc.source for loc in chunk],
-            lambda k, chunk=chunk: chunk[k].where,
-        )
-        items = []
-        for k, split in zip(kept, splits, strict=True):
-            chunk[k].item.split = split
-            items.append(chunk[k].item)
+    for items in selector.chunks(rows(path, selector.budget, start)):
         yield to_arrow(items)
 
 

@@ -158,6 +158,25 @@ class Selector:
         return kept, kept_splits
 
 
+    def chunks(self, located: Iterable[Located]) -> Iterator[list[SourceItem]]:
+        """The items kept, a chunk of candidates at a time (their split set)."""
+        source = iter(located)
+        while not self.done:
+            chunk = list(itertools.islice(source, self.chunk_size()))
+            if not chunk:
+                return
+            kept, splits = self.decide(
+                [loc.item.id for loc in chunk],
+                [loc.item.split for loc in chunk],
+                [loc.source for loc in chunk],
+                lambda k, chunk=chunk: chunk[k].where,
+            )
+            items = []
+            for k, split in zip(kept, splits, strict=True):
+                chunk[k].item.split = split
+                items.append(chunk[k].item)
+            yield items
+
     def decide_all(
         self, ids: pa.Array, splits: pa.Array, source: str, where: Callable[[int], str]
     ) -> tuple[np.ndarray, pa.Array]:
@@ -190,22 +209,8 @@ def select(
 ) -> Iterator[SourceItem]:
     """Apply sampling, duplicate-id skipping, split assignment and the per-file limit, lazily (a
     chunk of candidates at a time: with a limit of N, at most N rows are read ahead)."""
-    selector = Selector(selection, report, budget)
-    source = iter(located)
-    while not selector.done:
-        chunk = list(itertools.islice(source, selector.chunk_size()))
-        if not chunk:
-            return
-        kept, splits = selector.decide(
-            [loc.item.id for loc in chunk],
-            [loc.item.split for loc in chunk],
-            [loc.source for loc in chunk],
-            lambda k, chunk=chunk: chunk[k].where,
-        )
-        for k, split in zip(kept, splits, strict=True):
-            item = chunk[k].item
-            item.split = split
-            yield item
+    for items in Selector(selection, report, budget).chunks(located):
+        yield from items
 
 
 def run(
