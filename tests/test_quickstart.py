@@ -33,7 +33,7 @@ def test_quickstart_runs_end_to_end_and_resumes(tmp_path):
     index = pq.read_table(root / "webvid" / "shards" / "index.parquet").to_pylist()
     assert len(webvid) == 12
     assert sorted(r["id"] for r in index) == sorted(i["id"] for i in webvid)
-    assert all(r["num_frames"] == 8 for r in index)
+    assert all(r["num_frames"] > 8 for r in index)  # every frame: the loader samples per epoch
     clip_index = pq.read_table(root / "howto100m" / "shards" / "index.parquet").to_pylist()
     assert clip_index and all(r["store"] == "clip" for r in clip_index)
     # A second run resumes: nothing is downloaded again.

@@ -149,7 +149,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
             ["align", str(r / "cc3m/download"), "--builder", "whole"],
         ),
         Step(
-            "Shard WebVid: 8 frames per clip (Frozen-style uniform), 64 px, JPEG",
+            "Shard WebVid: every frame, 64 px, JPEG (training draws 4 anew each epoch, as Frozen does)",
             [
                 "shard",
                 str(r / "webvid/download"),
@@ -158,9 +158,7 @@ def steps(cfg: QuickstartConfig, meta: Path, howto_url_template: str) -> list[St
                 "--store",
                 "frames",
                 "--sampling",
-                "uniform",
-                "--num-frames",
-                "8",
+                "all",
                 "--size",
                 "64",
                 "--crop",

@@ -106,3 +106,12 @@ def test_synthetic_caption_json_lines_become_spoken_lines():
     assert drops == [] and " ".join(c.text for c in out) == " ".join(w[2] for w in words)
     assert [c.start for c in out] == [line[0] for line in lines]
     assert all(a.end == b.start for a, b in zip(out, out[1:], strict=False))
+
+
+def test_cues_past_a_week_are_bad_times():
+    """A timing like 99999999:00:00.000 parses, but no media is that long: dropped with a reason."""
+    week = 7 * 24 * 3600
+    cues = [Cue(1, 2, "kept", line=3), Cue(1, week + 1, "long", line=6), Cue(1e308, 1e308, "huge", line=9)]
+    kept, drops, _ = normalize_cues(cues, SUBTITLES)
+    assert [c.text for c in kept] == ["kept"]
+    assert [(d.reason, d.line) for d in drops] == [("bad_times", 6), ("bad_times", 9)]

@@ -1,4 +1,3 @@
-
 from vtdata.align.srt import parse_srt, read_srt
 
 
@@ -26,7 +25,9 @@ def test_missing_blank_lines_and_indices_lose_nothing():
         "4\n00:00:07,000 --> 00:00:08,000\n42\n"
     )
     parsed = parse_srt(text, "x.srt")
-    assert parsed.issues == []
+    # the text after stray blank lines is kept, and said so
+    assert [(i.line, i.severity) for i in parsed.issues] == [(8, "warning"), (10, "warning")]
+    assert "inside the cue of line 6" in parsed.issues[0].message
     assert [(c.start, c.text) for c in parsed.cues] == [
         (1.0, "first\nsecond line"),
         (3.0, "after a blank\nand another"),
@@ -51,3 +52,60 @@ def test_bad_timings_skip_their_cue_only():
 def test_no_timing_at_all_is_reported():
     parsed = parse_srt("just some text\nwithout cues\n", "x.srt")
     assert parsed.cues == [] and "not an SRT file" in parsed.issues[0].message
+
+
+def test_a_block_without_timing_is_skipped_not_glued_to_the_cue_before():
+    """The peer corpus's case: block 2 lost its timing line; it used to become
+    'Caption text #1 2 Caption text #2'."""
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\nCaption text #1\n\n"
+        "2\nCaption text #2\n\n"
+        "3\n00:00:05,000 --> 00:00:06,000\nCaption text #3\n"
+    )
+    parsed = parse_srt(text, "x.srt")
+    assert [(c.start, c.text, c.line) for c in parsed.cues] == [
+        (1.0, "Caption text #1", 2),
+        (5.0, "Caption text #3", 9),
+    ]
+    (issue,) = parsed.issues
+    assert (issue.line, issue.severity) == (5, "error")
+    assert "no 'start --> end' timing line" in issue.message and "Caption text #2" in issue.message
+
+
+def test_a_block_without_timing_at_the_start_or_the_end():
+    text = "1\nlost first\n\n2\n00:00:01,000 --> 00:00:02,000\nkept\n\n3\nlost last\n"
+    parsed = parse_srt(text, "x.srt")
+    assert [c.text for c in parsed.cues] == ["kept"]
+    assert [(i.line, i.severity) for i in parsed.issues] == [(1, "error"), (8, "error")]
+    assert "before the first" in parsed.issues[0].message
+
+
+def test_a_timing_with_a_dot_is_read_with_the_promised_warning():
+    text = "1\n00:00:07,000 --> 00:00:11.890\nmixed\n\n2\n00:00:12,000 --> 00:00:13,000\nplain\n"
+    parsed = parse_srt(text, "x.srt")
+    assert [(c.start, c.end) for c in parsed.cues] == [(7.0, 11.89), (12.0, 13.0)]
+    (issue,) = parsed.issues
+    assert (issue.line, issue.severity) == (2, "warning")
+    assert "not SRT's HH:MM:SS,mmm; read as 00:00:07.000 --> 00:00:11.890" in issue.message
+
+
+def test_an_empty_cue_stays_empty_instead_of_taking_the_next_index():
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\n\n"
+        "2\n00:00:03,000 --> 00:00:04,000\nsecond\n\n"
+        "3\n00:00:05,000 --> 00:00:06,000\n"
+    )
+    parsed = parse_srt(text, "x.srt")
+    assert [(c.start, c.text) for c in parsed.cues] == [(1.0, ""), (3.0, "second"), (5.0, "")]
+    assert [(i.line, i.severity) for i in parsed.issues] == [(2, "warning"), (9, "warning")]
+    assert all("empty cue" in i.message for i in parsed.issues)
+
+
+def test_text_after_a_stray_blank_line_is_kept_and_reported():
+    text = (
+        "1\n00:00:01,000 --> 00:00:02,000\nfirst part\n\nsecond part\n\n2\n00:00:03,000 --> 00:00:04,000\nx\n"
+    )
+    parsed = parse_srt(text, "x.srt")
+    assert [c.text for c in parsed.cues] == ["first part\nsecond part", "x"]
+    (issue,) = parsed.issues
+    assert (issue.line, issue.severity) == (5, "warning") and "kept with that cue" in issue.message

@@ -1,4 +1,3 @@
-
 import pytest
 
 from vtdata.align.records import TimedTextError
@@ -78,3 +77,21 @@ def test_whitespace_stripped_youtube_padding_keeps_the_text():
 def test_not_webvtt_is_an_error():
     with pytest.raises(TimedTextError, match="not 'WEBVTT'"):
         parse_vtt("1\n00:00:01,000 --> 00:00:02,000\nhi\n", "x.vtt")
+
+
+def test_a_text_block_without_timing_is_reported():
+    text = (
+        "WEBVTT\nKind: captions\nLanguage: en\n\n"
+        "NOTE a comment is fine\n\n"
+        "1\n00:00:01.000 --> 00:00:02.000\nfirst\n\n"
+        "2\nlost its timing\n\n"
+        "00:00:03.000 --> 00:00:04.000\nsecond\n"
+    )
+    parsed = parse_vtt(text, "x.vtt")
+    assert [(c.start, c.text) for c in parsed.cues] == [
+        (1.0, "first"),
+        (3.0, "second"),
+    ]
+    (issue,) = parsed.issues
+    assert (issue.line, issue.severity) == (11, "error")
+    assert "'2' has no 'start --> end' timing line" in issue.message and "x.vtt line 11" in str(issue)

@@ -73,3 +73,83 @@ def test_wait_past_the_deadline_fails_with_the_hosts_reason():
     assert info.value.reason is Reason.BLOCKED
     assert "not a bot" in info.value.message
     assert clock.now == 100.0  # did not sleep in vain
+
+
+def test_a_per_file_403_cools_nothing_until_enough_distinct_urls_are_refused():
+    clock = Clock()
+    gate = HostGate(base=10, cap=300, clock=clock, block_urls=3, block_window=60.0)
+    forbidden = http_status_error(403, "HTTP 403 Forbidden")
+    assert gate.refused("h", "http://h/a", forbidden) == 0
+    assert gate.refused("h", "http://h/a", forbidden) == 0  # the same URL again is not a new one
+    assert gate.refused("h", "http://h/b", forbidden) == 0
+    gate.succeed("h")  # a success between: the run starts again
+    assert gate.refused("h", "http://h/c", forbidden) == 0
+    clock.sleep(61)  # older than the window: forgotten
+    assert gate.refused("h", "http://h/d", forbidden) == 0
+    assert gate.refused("h", "http://h/e", forbidden) == 0
+    assert gate.remaining("h") == 0 and gate.cooldowns == 0
+    assert gate.refused("h", "http://h/f", forbidden) == 10  # three distinct in a row: the host blocks us
+    assert gate.cooldowns == 1 and gate.remaining("h") == 10
+    assert gate.refused("other", "http://o/a", http_status_error(429, "HTTP 429")) == 10  # 429: at once
+    bot = FetchError(Reason.BLOCKED, "Sign in to confirm you're not a bot")
+    assert gate.refused("yt", "https://yt/watch?v=1", bot) == 10  # a bot check: at once
+
+
+def _image_items(server, corpus, tag: str, forbidden: set[int], n: int = 60) -> list:
+    from vtdata.records.sources import SourceItem
+
+    images = corpus.of("cc3m")
+    items = []
+    for k in range(n):
+        image = images[k % len(images)]
+        path = f"/fault/403/media/{image.file}" if k in forbidden else f"/media/{image.file}"
+        url = f"{server.url}{path}?t={tag}&n={k}"
+        items.append(SourceItem(id=f"img{k}", source_id=f"img{k}", dataset="cc3m", media="image", url=url))
+    return items
+
+
+@pytest.mark.slow
+def test_mixed_host_per_file_403s_do_not_cool_the_host(synthetic_server, synthetic_corpus, tmp_path):
+    import time
+    import uuid
+
+    from vtdata.download.config import DownloadConfig
+    from vtdata.download.runner import download
+
+    config = DownloadConfig(workers=8, per_host=4, timeout=5.0, deadline=60.0)  # default --cooldown 10 s
+    tag = uuid.uuid4().hex[:8]
+    forbidden = set(range(3, 60, 6))  # 10 of 60, spread as a CDN's hotlink refusals are
+    good = [
+        i
+        for k, i in enumerate(_image_items(synthetic_server, synthetic_corpus, tag, forbidden))
+        if k not in forbidden
+    ]
+    started = time.monotonic()
+    alone = download(good, tmp_path / "alone", config)
+    baseline = time.monotonic() - started
+    assert alone.ok == 50
+
+    mixed_items = _image_items(synthetic_server, synthetic_corpus, tag + "m", forbidden)
+    started = time.monotonic()
+    mixed = download(mixed_items, tmp_path / "mixed", config)
+    seconds = time.monotonic() - started
+    print(f"50 good items alone {baseline:.2f} s; with 10 per-file 403s {seconds:.2f} s")
+    assert mixed.ok == 50 and mixed.failed == {"blocked": 10}
+    assert mixed.cooldowns == 0  # was: 10 host cool-downs, 101.8 s
+    assert seconds <= 3 * baseline + 5.0
+
+
+@pytest.mark.slow
+def test_a_host_refusing_many_distinct_urls_is_still_cooled(synthetic_server, synthetic_corpus, tmp_path):
+    import uuid
+
+    from vtdata.download.config import DownloadConfig
+    from vtdata.download.runner import download
+
+    config = DownloadConfig(workers=4, per_host=4, timeout=5.0, deadline=60.0, cooldown=0.3, host_strikes=2)
+    items = _image_items(synthetic_server, synthetic_corpus, uuid.uuid4().hex[:8], set(range(30)), n=30)
+    synthetic_server.reset()
+    summary = download(items, tmp_path / "store", config)
+    assert summary.failed == {"blocked": 30} and summary.cooldowns >= 1
+    asked = sum(1 for _, path, status in synthetic_server.requests if status == 403)
+    assert asked < 30  # after two rounds of refusals the host's remaining items are not even asked

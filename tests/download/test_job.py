@@ -193,3 +193,27 @@ def _frames(path):
 
 def _best_match(frames, image) -> float:
     return min(frames, key=lambda f: np.abs(f[1] - image).mean())[0]
+
+
+@pytest.mark.parametrize("ext", ["srv3", "ttml", "sbv"])
+def test_a_video_with_only_non_vtt_subtitles_keeps_them(synthetic_server, synthetic_corpus, tmp_path, ext):
+    """yt-dlp's converter used to fail the whole item on srv3 ("Preprocessing: Error opening input
+    files"); the file is now kept as it is, and align reads it to the cues of the WebVTT."""
+    from vtdata.align.timedtext import read_timed_text
+
+    narrated = synthetic_corpus.of("howto100m")[3]
+    url = fresh(f"{synthetic_server.url}/watch/{narrated.id}.html") + f"&subs_ext={ext}"
+    entry = download_one(item(narrated.id, url), tmp_path, FAST)
+    assert (entry.status, entry.backend, entry.message) == ("ok", "ytdlp", None)
+    assert entry.subtitles == {"en": entry.path.replace(".mp4", f".en.{ext}")}
+    assert files(tmp_path) == sorted([entry.path, entry.subtitles["en"]])
+    kept = read_timed_text(tmp_path / entry.subtitles["en"])
+    vtt = read_timed_text(synthetic_corpus.subtitles_path(narrated))
+    assert kept.format == ext and kept.issues == []
+    got = [(c.start, c.end, c.text) for c in kept.cues]
+    if ext == "srv3":  # word times survive: the same de-duplicated cues as the WebVTT
+        assert got == [(c.start, c.end, c.text) for c in vtt.cues] and kept.rolling
+    else:  # the other formats carry the rolling lines without word times
+        assert (
+            " ".join(c.text for c in kept.cues).split()[:5] == " ".join(c.text for c in vtt.cues).split()[:5]
+        )

@@ -88,3 +88,20 @@ def test_plan_skips_done_items_dedups_and_counts_like_count_plan():
     assert tasks[1].prior_attempts == 3
     assert [t.backend for t in tasks] == ["http", "http", "ytdlp"]
     assert tasks[2].host == "www.youtube.com"
+
+
+def test_plan_table_gives_the_tasks_of_plan_over_the_same_rows(tmp_path):
+    """The table path decides on ids first and builds only the items to fetch: same tasks, same
+    counts, across chunk boundaries (5000 rows, duplicates and done items among them)."""
+    from vtdata.download.plan import plan_table
+    from vtdata.records.sources import write_sources
+
+    items = [item(f"i{k % 4700}", url=f"http://h{k % 3}/{k % 4700}.mp4") for k in range(5000)]
+    path = write_sources(iter(items), tmp_path / "sources.parquet")
+    priors = {f"i{k}": Prior("ok" if k % 2 else "failed", "timeout", 1) for k in range(0, 4700, 7)}
+    for config in (DownloadConfig(), DownloadConfig(retry_failed=True)):
+        a, b = PlanCounts(), PlanCounts()
+        by_items = list(plan(items, priors, config, a))
+        by_table = list(plan_table(path, priors, config, b))
+        assert a == b and a.duplicates == 300
+        assert by_items == by_table

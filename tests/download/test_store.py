@@ -62,3 +62,23 @@ def test_copy_sources_merges_with_an_earlier_copy(tmp_path):
     assert rows == {"a": "http://h/a2.mp4", "b": "http://h/x.mp4", "c": "http://h/x.mp4"}
     assert pq.read_schema(dest).metadata[b"vtdata.table"] == b"sources"
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_rerun_with_the_same_table_keeps_the_copy_and_a_new_table_replaces_it(tmp_path):
+    from vtdata.records.sources import write_sources
+
+    table = write_sources(iter([item("a"), item("b")]), tmp_path / "in.parquet")
+    store = tmp_path / "store"
+    store.mkdir()
+    dest = copy_sources(table, store)
+    first = dest.stat().st_mtime_ns, dest.read_bytes()
+    assert copy_sources(table, store) == dest
+    assert (dest.stat().st_mtime_ns, dest.read_bytes()) == first  # not rewritten
+    write_sources(iter([item("c")]), table)
+    copy_sources(table, store)
+    assert dest.read_bytes() != first[1]  # a changed table is copied again (merged with a, b)
+    dest.write_bytes(first[1])  # the copy changed behind our back: the next run rewrites it
+    copy_sources(table, store)
+    import pyarrow.parquet as pq
+
+    assert sorted(pq.read_table(dest).column("id").to_pylist()) == ["a", "b", "c"]

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from vtdata.media.decode import ClipRequest, extract_clips
-from vtdata.media.encode import encode_clip
+from vtdata.media.encode import count_video_frames, encode_clip
 from vtdata.media.errors import MediaError
+from vtdata.media.ffmpeg import run_ffmpeg
+from vtdata.media.frameindex import index_file
 from vtdata.media.resize import ResizeSpec
 from vtdata.media.sampling import SamplingSpec, sample_times
 
@@ -113,3 +115,19 @@ def test_failures(media):
     with pytest.raises(MediaError) as err:
         encode_clip(media("h264"), 5.0, 6.0, size=ResizeSpec(36), fps=5)
     assert err.value.reason == "empty" and "5.000" in err.value.message
+
+
+def test_dense_slot_count_matches_the_fps_filter_at_the_end_of_a_ntsc_video(tmp_path):
+    """29.97 fps: ffmpeg's fps filter rounds the stretch to the nearest slot at EOF (it used to be
+    counted up, one slot too many in about half of these windows)."""
+    src = tmp_path / "ntsc.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=30000/1001", "-t", "4", "-c:v", "libx264",
+                "-pix_fmt", "yuv420p", "-g", "15", "-y", str(src)])  # fmt: skip
+    info, index = index_file(src)
+    rng = np.random.default_rng(1)
+    for w in range(16):
+        start = float(np.round(rng.uniform(0, 3), 3))
+        end = None if w % 3 == 0 else float(np.round(min(4.0, start + rng.uniform(0.3, 2)), 3))
+        data = encode_clip(src, start, end, size=ResizeSpec(short_side=None), fps=10.0, info=info)
+        predicted = sample_times(SamplingSpec("dense", fps=10.0), start, end, index.times)
+        assert count_video_frames(data) == len(predicted), (start, end)

@@ -148,4 +148,6 @@ def test_sparse_modes_stay_inside_the_clip(mode, n, vlen, start, length, seed):
     assert set(idx.tolist()) <= set(inside.tolist())
     assert idx.tolist() == sorted(idx.tolist())
     expected = min(n, len(inside))
-    assert len(idx) == (expected // 2 * 2 if mode == "headtail" else expected)
+    if mode == "headtail":  # an odd N gives N - 1 (LAVIS); N // 2 == 0 still gives one frame
+        expected = max(expected // 2 * 2, 1) if expected else 0
+    assert len(idx) == expected

@@ -14,17 +14,33 @@ def test_ready_pipelines_load(name):
     assert config.resize.short_side in (224, 256)
 
 
-def test_webvid_is_rand_for_train_and_uniform_for_val():
+def test_webvid_stores_every_frame_and_the_loader_samples_rand_for_train_uniform_for_val():
     config = load_pipeline("webvid-frozen")
-    train, val = config.sampling_for("train").spec(), config.sampling_for("val").spec()
-    assert (train.mode, train.num_frames, train.protocol) == ("rand", 4, "frozen")
-    assert (val.mode, val.num_frames) == ("uniform", 4)
+    assert (config.store, config.clip.fps) == ("clip", None)
+    assert config.loader.sampling == {"mode": "rand", "num_frames": 4, "protocol": "frozen"}
+    assert config.loader.sampling_by_split["val"] == {"mode": "uniform"}
 
 
-def test_milnce_is_32_frames_at_10_fps():
-    spec = load_pipeline("howto100m-milnce").sampling_for("train").spec()
-    assert (spec.mode, spec.fps, spec.max_frames, spec.window) == ("dense", 10.0, 32, "rand")
-    assert load_pipeline("howto100m-milnce").sampling_for("val").window == "center"
+def test_milnce_is_32_frames_at_10_fps_in_whole_second_windows():
+    config = load_pipeline("howto100m-milnce")
+    assert (config.store, config.clip.fps) == ("clip", 10.0)
+    loader = config.loader.sampling
+    assert (loader["mode"], loader["fps"], loader["max_frames"], loader["window"]) == (
+        "dense",
+        10.0,
+        32,
+        "rand-seconds",
+    )
+    assert config.loader.sampling_by_split["val"] == {"window": "center"}
+
+
+def test_the_loader_section_is_checked_and_left_out_of_the_record_when_empty(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("loader:\n  sampling:\n    mode: rand\n    protocol: lavis\n")
+    with pytest.raises(ConfigError, match="loader.sampling.protocol"):
+        load_pipeline(bad)
+    assert "loader" not in load_pipeline("cc3m-images").to_dict()
+    assert "loader" in load_pipeline("webvid-frozen").to_dict()
 
 
 def test_sampling_override_applies_to_every_split():
@@ -73,10 +89,17 @@ def test_byte_sizes():
 
 def test_pipelines_by_name_or_path_and_a_clear_error(tmp_path):
     shipped = shipped_pipelines()
-    assert set(shipped) == {"webvid-frozen", "howto100m-milnce", "cc3m-images"}
+    assert set(shipped) == {
+        "webvid-frozen",
+        "howto100m-milnce",
+        "cc3m-images",
+        "clipbert",
+        "lavis-alpro",
+        "clip4clip",
+    }
     assert load_pipeline("webvid-frozen") == load_pipeline(shipped["webvid-frozen"])
     mine = tmp_path / "webvid-frozen"  # a file of that name wins over the shipped pipeline
     mine.write_text("name: mine\n")
     assert load_pipeline(mine).name == "mine"
-    with pytest.raises(ConfigError, match="no shipped pipeline of that name; shipped: cc3m-images"):
+    with pytest.raises(ConfigError, match="no shipped pipeline of that name; shipped: cc3m-images, clip4"):
         load_pipeline("webvid-frozn")

@@ -19,12 +19,12 @@ def test_frames_sample_round_trips_into_a_sheet(quick_shards):
     key = sample_keys(shards, limit=1)[0]
     sample = read_sample(shards, key)
     assert sample.meta["clip_id"] == key
-    assert len(sample.frames) == sample.meta["num_frames"] == 8
+    n = len(sample.frames)
+    assert n == sample.meta["num_frames"] > 8  # the quickstart stores every frame
     assert sample.text and sample.frames[0].shape == (64, 64, 3)
     sheet = contact_sheet(sample, columns=4)
-    assert (
-        sheet.size[0] == 4 * MIN_CELL and sheet.size[1] > 2 * MIN_CELL
-    )  # 64 px frames drawn in 128 px cells
+    # 64 px frames drawn in 128 px cells, rows of 4, the caption wrapped underneath
+    assert sheet.size[0] == 4 * MIN_CELL and sheet.size[1] > -(-n // 4) * MIN_CELL
 
 
 @pytest.mark.slow

@@ -200,3 +200,26 @@ def test_urls_and_absolute_paths_are_kept(tmp_path, monkeypatch):
     moved = absolute(job)
     monkeypatch.chdir("/")
     assert {t.id: t.path for t in _here(moved)}["v1"] == "/data/store/media/ab/v1.mp4"
+
+
+def test_a_new_run_waits_for_jobs_of_an_earlier_run_and_never_writes_beside_them(
+    shard_input, tmp_path, monkeypatch
+):
+    import fcntl
+
+    from vtdata.records.names import JOBS_LOCK
+    from vtdata.shard import run as run_module
+
+    out = tmp_path / "out"
+    out.mkdir()
+    config = load_pipeline(None, CONFIG)
+    monkeypatch.setattr(run_module, "SURVIVOR_WAIT", 0.3)
+    with open(out / JOBS_LOCK, "a+") as survivor:  # a job of a killed run, still holding its lock
+        fcntl.flock(survivor, fcntl.LOCK_SH)
+        (out / ".train-000000.tar.tmp").write_bytes(b"the survivor's half-written tar")
+        with pytest.raises(ShardError, match="jobs of an earlier `vtdata shard` still write here"):
+            shard(shard_input.clips, out, config, refs_from_store(shard_input.store))
+        assert (out / ".train-000000.tar.tmp").exists()  # the new run touched nothing
+        assert not list(out.glob("*.tar"))
+    summary = shard(shard_input.clips, out, config, refs_from_store(shard_input.store))  # survivor gone
+    assert summary.total["samples"] > 0 and not list(out.glob(".*.tmp"))

@@ -105,3 +105,15 @@ def test_prepare_streams_to_parquet(tmp_path):
     assert [i.source_id for i in back] == [i.source_id for i in howto100m.read(CSV, CAPTIONS).items]
     assert sum(result.counts.values()) == 5 == len(back)
     assert back[0].segments[0].text == "hi everyone today we're making"
+
+
+def test_segment_times_over_a_week_are_dropped(tmp_path):
+    path = tmp_path / "caption.json"
+    path.write_text(
+        '{"v1": {"start": [0, 1e308, 2], "end": [1, 2, 1e10], "text": ["kept", "huge", "long"]}}'
+    )
+    result = howto100m.read(None, path)
+    assert [s.text for s in result.items[0].segments] == ["kept"]
+    messages = result.report.messages["bad_segment"]
+    assert len(messages) == 2 and "segment 1" in messages[0] and "1e+308" in messages[0]
+    assert "segment 2" in messages[1] and "a week" in messages[1]

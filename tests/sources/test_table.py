@@ -110,3 +110,23 @@ def test_unknown_suffix(tmp_path):
     path.write_text("x")
     with pytest.raises(SourceFormatError, match="format"):
         table.read(path)
+
+
+def test_absurd_durations_and_times_are_bad_rows(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "id,url,caption,duration,start,end\n"
+        "ok,http://e.com/ok.mp4,fine,604800,,\n"  # exactly a week: accepted
+        "big,http://e.com/big.mp4,x,1e308,,\n"
+        "inf,http://e.com/inf.mp4,x,inf,,\n"
+        "iso,http://e.com/iso.mp4,x,PT99999999999999H,,\n"
+        "times,http://e.com/t.mp4,x,10,0,1e308\n"
+    )
+    result = table.read(path)
+    assert [i.id for i in result.items] == ["ok"]
+    assert dict(result.report.counts) == {"bad_duration": 3, "bad_times": 1}
+    m = result.report.messages
+    assert "line 3" in m["bad_duration"][0] and "over a week" in m["bad_duration"][0]
+    assert "line 4" in m["bad_duration"][1] and "'inf'" in m["bad_duration"][1]
+    assert "line 5" in m["bad_duration"][2] and "PT99999999999999H" in m["bad_duration"][2]
+    assert "line 6" in m["bad_times"][0] and "1e308" in m["bad_times"][0]

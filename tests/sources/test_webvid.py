@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from vtdata.records.ids import safe_id
+from vtdata.records.sources import read_sources
 from vtdata.sources import webvid
 from vtdata.sources.report import SourceFormatError
 
@@ -74,3 +75,23 @@ def test_empty_duration_is_unknown_not_an_error(tmp_path):
     path = tmp_path / "results_x.csv"
     path.write_text("videoid,name,duration,contentUrl\n1,a cat,,https://example.com/1.mp4\n")
     assert webvid.read(path).items[0].duration is None
+
+
+@pytest.mark.parametrize("duration", ["PT99999999999999H", "P9999999D", "PT605000S"])
+def test_duration_over_a_week_is_a_bad_row(tmp_path, duration):
+    path = tmp_path / "results_x.csv"
+    path.write_text(
+        "videoid,name,page_idx,page_dir,duration,contentUrl\n"
+        "1,ok,1,d,PT00H00M10S,https://e.com/1.mp4\n"
+        f"2,absurd,1,d,{duration},https://e.com/2.mp4\n"
+    )
+    result = webvid.read(path)
+    assert [i.source_id for i in result.items] == ["1"]
+    assert dict(result.report.counts) == {"bad_duration": 1}
+    message = result.report.messages["bad_duration"][0]
+    assert "line 3" in message and repr(duration) in message and "over a week" in message
+    for fast in (True, False):  # the Arrow column path refuses it too, with the same report
+        out = tmp_path / f"sources-{fast}.parquet"
+        prepared = webvid.prepare_webvid(path, out, fast=fast)
+        assert dict(prepared.report.counts) == {"bad_duration": 1}
+        assert [i.source_id for i in read_sources(out)] == ["1"]

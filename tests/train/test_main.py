@@ -213,3 +213,15 @@ def test_milnce_run_trains_on_several_texts(toy_shards, tmp_path):
     losses = [r["loss_avg"] for r in read_log(result.log)]
     assert losses[-1] < 0.8 * losses[0], losses
     assert load_checkpoint(result.checkpoint)["loss_mode"] == "milnce"
+
+
+@pytest.mark.slow
+def test_max_texts_defaults_to_the_most_texts_a_clip_has(toy_shards, tmp_path):
+    """max_texts=None: K is the largest number of texts of any training clip, so no positive is cut."""
+    from vtdata.train.data import scan_texts
+
+    cfg = _config(toy_shards, tmp_path / "auto", loss="milnce", steps=2, val_shards=None, plot=False)
+    assert cfg.max_texts is None
+    result = train_reference(cfg)
+    saved = load_checkpoint(result.checkpoint)["config"]
+    assert saved["max_texts"] == scan_texts(cfg.train_shards, cfg.train_split)[1] >= 1

@@ -9,7 +9,9 @@ Builders choose spans of (shifted) cue time:
   Every cue lands in exactly one clip, in order;
 - `window`: windows of `window` seconds every `stride` seconds from 0 to the end of the media
   (the last one aligned to the end), text = the cues overlapping the window, or just the words
-  spoken inside it when the cues carry word times (YouTube); windows without text are dropped.
+  spoken inside it when the cues carry word times (YouTube); windows without text are dropped;
+- `milnce`: one clip per cue exactly as MIL-NCE cuts it (`vtdata.align.milnce`: `pad_to`, whole
+  seconds, K nearest-in-time `candidates`); only `shift` of the steps below applies.
 
 Then, per clip, in this order: `shift` moves text time to media time (positive = later; ASR
 often lags or leads the picture) before spans are chosen; `pad` extends both edges; `pad_to`
@@ -30,6 +32,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
+from vtdata.align.milnce import nearest_candidates, padded_seconds
 from vtdata.align.options import ClipOptions
 from vtdata.align.records import Cue, Word
 from vtdata.align.text import clean_text, garbage_reason
@@ -197,6 +200,8 @@ def build_clips(
     if opts.builder == "whole" or media == "image":
         return _whole(item_id, cues, duration, caption, media, split)
     cues = shift_cues(cues, opts.shift)
+    if opts.builder == "milnce":
+        return _milnce(item_id, cues, opts, duration, split)
     if opts.builder == "cue":
         spans = spans_cue(cues)
     elif opts.builder == "merge":
@@ -235,5 +240,29 @@ def build_clips(
                 " ".join(ctx_before + ctx_after),
                 split,
             )
+        )
+    return clips, drops
+
+
+def _milnce(
+    item_id: str, cues: list[Cue], opts: ClipOptions, duration: float | None, split: str
+) -> tuple[list[Clip], list[ClipDrop]]:
+    """One clip per cue, as MIL-NCE's loader cuts it (`vtdata.align.milnce`)."""
+    placed: list[tuple[int, int, int]] = []
+    drops: list[ClipDrop] = []
+    for i, cue in enumerate(cues):
+        start, end = padded_seconds(cue.start, cue.end, opts.pad_to)
+        if cue.end < 0 or (duration is not None and start >= duration):
+            drops.append(ClipDrop(cue.start, cue.end, cue.text, OUTSIDE_MEDIA))
+        elif end <= start:
+            drops.append(ClipDrop(start, end, cue.text, TOO_SHORT))
+        else:
+            placed.append((start, end, i))
+    placed.sort()
+    clips = []
+    for k, (start, end, i) in enumerate(placed):
+        texts = [cues[j].text for j in nearest_candidates(cues, i, opts.candidates)]
+        clips.append(
+            Clip(f"{item_id}_{k}", item_id, float(start), float(end), cues[i].text, texts, "", split)
         )
     return clips, drops

@@ -1,8 +1,9 @@
 """Cue lists to clean, ordered, non-garbage cues; the HowTo100M preset repairs raw ASR narration.
 
 Always: text cleaned (`text.clean_text` / `clean_words`), cues with unusable times (not finite,
-end before start, ending before 0) or unusable text (empty, only `[Music]`-style annotations,
-no letters) dropped with a reason, negative starts set to 0, cues sorted by start (stable).
+end before start, ending before 0 or after a week, `MAX_SECONDS`) or unusable text (empty, only
+`[Music]`-style annotations, no letters) dropped with a reason, negative starts set to 0,
+cues sorted by start (stable).
 
 HowTo100M's `caption.json` is YouTube ASR flattened from its roll-up display, which leaves
 three artefacts that `HOWTO100M` repairs, in this order:
@@ -28,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from vtdata.align.records import Cue
 from vtdata.align.text import clean_text, clean_words, garbage_reason
+from vtdata.records.sources import MAX_SECONDS
 
 BAD_TIMES = "bad_times"
 DUPLICATE = "duplicate"
@@ -71,7 +73,7 @@ def _clean(cues: list[Cue], drops: list[CueDrop]) -> tuple[list[Cue], list[float
     cue still marks where the line before it stopped)."""
     out, garbage_starts = [], []
     for c in cues:
-        if not (math.isfinite(c.start) and math.isfinite(c.end)) or c.end < c.start or c.end < 0:
+        if not (math.isfinite(c.start) and c.end <= MAX_SECONDS) or c.end < c.start or c.end < 0:
             drops.append(CueDrop(c.start, c.end, c.text, BAD_TIMES, c.line))
             continue
         if c.words is not None:

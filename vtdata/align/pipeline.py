@@ -3,9 +3,9 @@
 Text source per item, first usable wins: subtitles (in `langs` order; `en` also matches
 `en-US`, `en-orig`; `*` matches any), then `segments` (HowTo100M narration), then `caption`
 (one `whole` clip whatever the builder). A subtitle file that cannot be read at all (empty,
-binary, not a subtitle format) or leaves no usable cue is reported and the next source is
-tried; a file with some bad cues keeps the good ones, each bad one reported with its line.
-Images always get one `whole` clip (start = end = 0). An item with no usable text is dropped
+binary, not a subtitle format, over `max_subtitle_bytes`) or leaves no usable cue is reported
+and the next source is tried; a file with some bad cues keeps the good ones, each bad one reported
+with its line. Images always get one `whole` clip (start = end = 0). An item with no usable text is dropped
 (`no_text`); an unexpected exception fails that item only (`error`), never the run.
 
 Times: subtitle and segment times are source time; `offset` (a section download's source time
@@ -26,6 +26,7 @@ from vtdata.align.normalize import HOWTO100M, SUBTITLES, CueDrop, normalize_cues
 from vtdata.align.options import AlignOptions
 from vtdata.align.records import Cue, Issue, TimedTextError
 from vtdata.align.timedtext import read_timed_text
+from vtdata.config.units import exact_size
 from vtdata.records.clips import Clip
 from vtdata.records.sources import SourceItem
 
@@ -101,8 +102,24 @@ def _clip_drops(item_id: str, drops: list[ClipDrop]) -> list[Drop]:
     return [Drop(item_id, "clip", d.reason, d.text[:60], d.start, d.end) for d in drops]
 
 
+def _too_big(path: Path, cap: int) -> Issue | None:
+    """An error when the file is over `cap` bytes (checked before reading a byte of it)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # the reader reports a missing file
+    if cap and size > cap:
+        why = f"is {size} bytes, over --max-subtitle-bytes ({exact_size(cap)}); skipped unread"
+        return Issue(str(path), None, why)
+    return None
+
+
 def _from_subtitles(ai: AlignItem, opts: AlignOptions, result: ItemResult) -> list[Cue]:
     for lang, path in pick_subtitles(ai.subtitles, opts.langs):
+        too_big = _too_big(path, opts.max_subtitle_bytes)
+        if too_big is not None:
+            result.issues.append(too_big)
+            continue
         try:
             timed = read_timed_text(path, opts.dedup)
         except TimedTextError as e:
@@ -122,7 +139,8 @@ def _from_subtitles(ai: AlignItem, opts: AlignOptions, result: ItemResult) -> li
 def _from_segments(ai: AlignItem, opts: AlignOptions, result: ItemResult) -> list[Cue]:
     if not ai.item.segments:
         return []
-    preset = HOWTO100M if opts.howto100m and ai.item.dataset == "howto100m" else SUBTITLES
+    repair = opts.howto100m and ai.item.dataset == "howto100m" and opts.clips.builder != "milnce"
+    preset = HOWTO100M if repair else SUBTITLES
     cues, drops, notes = normalize_cues(shift_cues(segment_cues(ai.item.segments), -ai.offset), preset)
     result.drops += _cue_drops(ai.item.id, drops, "segments")
     result.notes.update(notes)

@@ -68,7 +68,7 @@ class ParsedText:
 
     cues: list[RawCue]
     issues: list[Issue] = field(default_factory=list)
-    format: str = ""  # "vtt" | "srt" | "howto100m-json"
+    format: str = ""  # "vtt" | "srt" | "sbv" | "ttml" | "srv1" | "srv2" | "srv3" | "howto100m-json"
     encoding: str = "utf-8"
 
 

@@ -182,4 +182,3 @@ class _ClipsWriter:
                 os.replace(self.tmp, self.out)
         finally:
             self.tmp.unlink(missing_ok=True)
-

@@ -25,7 +25,6 @@ from vtdata.records.sources import read_sources
 NOT_DOWNLOADED = "not_downloaded"
 
 
-
 def store_items(store: str | Path) -> Iterator[AlignItem | Drop]:
     """Items of a download store in `sources.parquet` order (see the module docstring).
 
@@ -60,7 +59,10 @@ def joined_item(root: Path, item, entry) -> Iterator[AlignItem | Drop]:
         return
     subtitles = {}
     for lang, rel in (entry.subtitles or {}).items():
-        path = (root / rel).resolve()
+        try:
+            path = (root / rel).resolve()
+        except (ValueError, OSError):  # a NUL byte, a symlink loop: no file of the store
+            continue
         if path.is_relative_to(root):  # a ledger path never leaves the store
             subtitles[lang] = path
     duration = entry.duration if entry.duration is not None else (item.duration if not entry.offset else None)
@@ -82,7 +84,6 @@ def source_items(path: str | Path) -> Iterator[AlignItem]:
     """Items of a bare source table: segments and captions, durations from the table."""
     for item in read_sources(path):
         yield AlignItem(item, item.duration)
-
 
 
 def run_align(

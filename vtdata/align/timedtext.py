@@ -1,10 +1,13 @@
 """One entry point for a timed-text file: pick the parser, then de-duplicate rolling captions.
 
-The parser follows the file name (`.vtt`, `.srt`, `.json`) unless the content says otherwise:
-a `.srt` that starts with `WEBVTT` is read as WebVTT, and a `.vtt` without the `WEBVTT` line
-but with timing lines is read as SRT (whose reader accepts dots too), each with a warning.
-Other names are sniffed the same way. Rolling (YouTube) captions are de-duplicated when
-`dedup="auto"` finds them (`youtube.is_rolling`), always with "always", never with "never".
+The parser follows the file name (`.vtt`, `.srt`, `.sbv`, `.json`, and `.ttml`, `.dfxp`,
+`.xml`, `.srv1`-`.srv3` for XML) unless the content says otherwise: a file that starts with `<`
+is XML (TTML or YouTube srv, by its root element), one that starts with `{` or `[` JSON, a
+`.srt` that starts with `WEBVTT` is read as WebVTT, and a `.vtt` without the `WEBVTT` line but
+with timing lines is read as SRT (whose reader accepts dots too), each with a warning. Other
+names are sniffed the same way (an SBV timing line on the first line means SBV). Rolling
+(YouTube) captions are de-duplicated when `dedup="auto"` finds them (`youtube.is_rolling`),
+always with "always", never with "never".
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from pathlib import Path
 from vtdata.align.howto100m import parse_caption_entry
 from vtdata.align.options import DEDUP_MODES
 from vtdata.align.records import Cue, Issue, ParsedText, TimedTextError
+from vtdata.align.sbv import looks_like_sbv, parse_sbv
 from vtdata.align.srt import parse_srt
 from vtdata.align.textfile import read_text
 from vtdata.align.vtt import parse_vtt
+from vtdata.align.xmltext import parse_xml_text
 from vtdata.align.youtube import dedup_rolling, is_rolling, plain_cues
+
+XML_SUFFIXES = (".ttml", ".dfxp", ".xml", ".srv1", ".srv2", ".srv3")
 
 
 @dataclass
@@ -49,6 +56,10 @@ def parse_timed_text(text: str, source: str, encoding: str = "utf-8") -> ParsedT
     head = text.lstrip("\ufeff \t\r\n")[:6]
     if suffix == ".json" or (suffix not in (".vtt", ".srt") and head.startswith(("{", "["))):
         return _json_entry(text, source)
+    if suffix in XML_SUFFIXES or head.startswith("<"):
+        return parse_xml_text(text, source, encoding)
+    if suffix == ".sbv" or (suffix not in (".vtt", ".srt") and looks_like_sbv(text)):
+        return parse_sbv(text, source, encoding)
     if head == "WEBVTT":
         parsed = parse_vtt(text, source, encoding)
         if suffix == ".srt":

@@ -9,7 +9,9 @@ do not use them) before webvtt-py sees the text:
 - a timing that is not WebVTT but unambiguous (`00:00:5,000`, `0:01.5`) is read, with a warning;
 - an unreadable timing, or an end before the start, skips that cue, with an error naming the line;
 - a cue timing line followed by one empty line and then text (a YouTube file whose whitespace-only
-  padding lines were stripped) keeps that text with the cue, with a warning; webvtt-py would lose it.
+  padding lines were stripped) keeps that text with the cue, with a warning; webvtt-py would lose it;
+- any other block of text without a timing line (not a NOTE, STYLE or REGION block) is reported
+  as an error naming its line; webvtt-py drops it silently.
 """
 
 from __future__ import annotations
@@ -110,6 +112,29 @@ def _keep_stripped_padding(
         )
 
 
+def _report_untimed_blocks(lines: list[str], source: str, issues: list[Issue]) -> None:
+    """An error for each block (lines between empty ones) after the header that has no timing."""
+    block: list[int] = []
+    in_header = True
+    for i, line in enumerate([*lines, ""]):
+        if line != "":
+            block.append(i)
+            continue
+        if block and not in_header and any(lines[k].strip() for k in block):
+            first = lines[block[0]]
+            if not any("-->" in lines[k] for k in block) and not first.startswith(_BLOCK_KEYWORDS):
+                issues.append(
+                    Issue(
+                        source,
+                        block[0] + 1,
+                        f"text block {first.strip()[:40]!r} has no 'start --> end' timing line; skipped",
+                    )
+                )
+        if block:
+            in_header = False
+        block = []
+
+
 def parse_vtt(text: str, source: str = "<string>", encoding: str = "utf-8") -> ParsedText:
     """Cues of a WebVTT document, in file order, with the problems met (see the module docstring).
 
@@ -123,6 +148,7 @@ def parse_vtt(text: str, source: str = "<string>", encoding: str = "utf-8") -> P
     issues: list[Issue] = []
     timings = _check_timings(lines, source, issues)
     _keep_stripped_padding(lines, timings, source, issues)
+    _report_untimed_blocks(lines, source, issues)
     try:
         captions = webvtt.WebVTT.from_string("\n".join(lines)).captions
     except MalformedFileError as e:
@@ -142,6 +168,7 @@ def parse_vtt(text: str, source: str = "<string>", encoding: str = "utf-8") -> P
         cues.append(RawCue(start / 1000, end / 1000, caption.raw_text, line))
     for i, _, _ in timings[k:]:
         issues.append(Issue(source, i + 1, "cue block not read by the WebVTT parser; cue skipped"))
+    issues.sort(key=lambda issue: issue.line or 0)
     return ParsedText(cues, issues, "vtt", encoding)
 
 

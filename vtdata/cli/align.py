@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from vtdata.align.options import BUILDERS, DEDUP_MODES, AlignOptions, ClipOptions
-from vtdata.cli.common import from_config, plural
+from vtdata.cli.common import BYTES, from_config, plural
 from vtdata.cli.engine import engine_options, opened_engine
 from vtdata.config.workers import default_workers
 
@@ -33,7 +33,8 @@ from vtdata.config.workers import default_workers
     "--builder",
     type=click.Choice(BUILDERS),
     help="cue: a clip per cue; merge: consecutive cues joined up to --min-duration/--max-duration; "
-    "window: fixed --window/--stride windows with the text inside; whole: the whole item. Items "
+    "window: fixed --window/--stride windows with the text inside; whole: the whole item; milnce: a "
+    "clip per cue cut as MIL-NCE does (--pad-to, whole seconds, --candidates, no repair). Items "
     "with only a caption (and images) always get one whole clip.",
 )
 @from_config(
@@ -100,6 +101,13 @@ from vtdata.config.workers import default_workers
 )
 @from_config(
     ClipOptions,
+    "candidates",
+    "--candidates",
+    type=click.IntRange(min=1),
+    help="milnce: texts per clip, the K captions nearest in time (MIL-NCE's num_candidates).",
+)
+@from_config(
+    ClipOptions,
     "min_clip",
     "--min-clip",
     type=click.FloatRange(min=0),
@@ -126,6 +134,13 @@ from vtdata.config.workers import default_workers
     "--howto100m-repair/--no-howto100m-repair",
     help="Repair HowTo100M narration segments (overlaps, repeats, sub-0.2 s glitch cues).",
 )
+@from_config(
+    AlignOptions,
+    "max_subtitle_bytes",
+    "--max-subtitle-bytes",
+    type=BYTES,
+    help="Skip (and report) a subtitle file larger than this without reading it; 0: no cap.",
+)
 @click.option("--show", "show_id", metavar="ID", help="Print the cues and clips of one item; write nothing.")
 @click.option(
     "--workers",
@@ -144,6 +159,7 @@ def align_cmd(
     langs,
     dedup,
     howto100m,
+    max_subtitle_bytes,
     show_id,
     workers,
     engine,
@@ -175,7 +191,9 @@ def align_cmd(
     if (store is None) == (sources_path is None):
         raise click.UsageError("give a download STORE or --sources SOURCES.parquet (one of them)")
     try:
-        opts = AlignOptions(ClipOptions(**clip_options), tuple(langs), dedup, howto100m)
+        opts = AlignOptions(
+            ClipOptions(**clip_options), tuple(langs), dedup, howto100m, max_subtitle_bytes
+        )
     except ValueError as e:
         raise click.UsageError(str(e)) from None
     table = Path(store) / SOURCES_NAME if store else Path(sources_path)

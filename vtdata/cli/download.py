@@ -169,7 +169,7 @@ from vtdata.download.config import BACKENDS, DownloadConfig
     "cooldown",
     "--cooldown",
     type=click.FloatRange(min=0),
-    help="First per-host pause after a 429/403 without Retry-After, s (doubles per strike).",
+    help="First per-host pause after a 429 or a host-wide block (no Retry-After), s; doubles per strike.",
 )
 @from_config(
     DownloadConfig,
@@ -177,6 +177,38 @@ from vtdata.download.config import BACKENDS, DownloadConfig
     "--host-strikes",
     type=click.IntRange(min=1),
     help="After this many cool-downs in a row, a host's remaining items are recorded without fetching.",
+)
+@from_config(
+    DownloadConfig,
+    "host_block_urls",
+    "--host-block-urls",
+    type=click.IntRange(min=1),
+    help="A 401/403 fails only its item (CDNs refuse hotlinks per file); this many different URLs of "
+    "one host refused in a row within 60 s (no success between) cool the whole host down, as a 429 does.",
+)
+@from_config(
+    DownloadConfig,
+    "min_rate",
+    "--min-rate",
+    type=click.FloatRange(min=0),
+    help="Minimum transfer rate, bytes/s, over any --rate-window; a slower transfer fails as timeout "
+    "('transfer too slow'). 0: off. Plain HTTP only.",
+)
+@from_config(
+    DownloadConfig,
+    "rate_window",
+    "--rate-window",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds over which --min-rate is measured.",
+)
+@from_config(
+    DownloadConfig,
+    "ignore_opt_out",
+    "--ignore-opt-out",
+    is_flag=True,
+    show_default=False,
+    help="Fetch files whose X-Robots-Tag says noai/noimageai/noindex/noimageindex (recorded as "
+    "opted_out by default, as img2dataset does). Plain HTTP only: yt-dlp does not show the headers.",
 )
 @from_config(
     DownloadConfig,

@@ -45,6 +45,10 @@ class DownloadConfig:
     cooldown: float = 10.0  # first per-host cool-down after a 429/403 without Retry-After
     max_cooldown: float = 300.0
     host_strikes: int = 5  # consecutive 429/403 rounds after which a host's remaining items are skipped
+    host_block_urls: int = 8  # distinct URLs refused (401/403) in a row within 60 s: the host blocks us
+    min_rate: float = 1024.0  # bytes/s over `rate_window`; a slower transfer fails as `timeout` (0: off)
+    rate_window: float = 30.0
+    ignore_opt_out: bool = False  # fetch even what X-Robots-Tag noai/noimageai/noindex opts out of
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -55,6 +59,12 @@ class DownloadConfig:
             raise ValueError(f"timeout ({self.timeout}) and deadline ({self.deadline}) must be > 0")
         if self.retries < 0:
             raise ValueError(f"retries must be >= 0, got {self.retries}")
+        if self.host_block_urls < 1:
+            raise ValueError(f"host_block_urls must be >= 1, got {self.host_block_urls}")
+        if self.min_rate < 0 or self.rate_window <= 0:
+            raise ValueError(
+                f"min_rate ({self.min_rate}) must be >= 0 and rate_window ({self.rate_window}) > 0"
+            )
         if self.max_height < 1:
             raise ValueError(f"max_height must be >= 1, got {self.max_height}")
         known = {r.value for r in Reason}

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from vtdata.download.config import DownloadConfig
+from vtdata.download.guards import RateFloor, SafeRedirects, opt_out
 from vtdata.download.retry import FetchError, http_status_error, network_error, parse_retry_after
 from vtdata.download.sniff import SNIFF_BYTES, Sniffed, sniff
 from vtdata.records.ledger import Reason
@@ -40,7 +41,7 @@ _local = threading.local()
 
 def build_opener(config: DownloadConfig) -> urllib.request.OpenerDirector:
     """An opener with the run's proxy and cookies (see `_opener` for the per-thread cache)."""
-    handlers: list[urllib.request.BaseHandler] = []
+    handlers: list[urllib.request.BaseHandler] = [SafeRedirects()]
     if config.proxy:
         handlers.append(urllib.request.ProxyHandler({"http": config.proxy, "https": config.proxy}))
     if config.cookies:
@@ -74,6 +75,7 @@ def fetch_http(
         return _copy_local(url, part, media=media, config=config, deadline=deadline)
     opener = opener or _opener(config)
     request = urllib.request.Request(url, headers={"User-Agent": config.user_agent, "Accept": "*/*"})
+    request.vtdata_deadline = deadline  # checked on every redirect hop (`SafeRedirects`)
     timeout = max(0.1, min(config.timeout, deadline - time.monotonic()))
     try:
         response = opener.open(request, timeout=timeout)
@@ -88,6 +90,11 @@ def fetch_http(
     except (OSError, http.client.HTTPException) as exc:
         raise network_error(exc) from exc
     with response:
+        robots = None if config.ignore_opt_out else opt_out(response.headers)
+        if robots is not None:
+            raise FetchError(
+                Reason.OPTED_OUT, f"X-Robots-Tag {robots!r}: the owner opts out (--ignore-opt-out fetches it)"
+            )
         length = response.headers.get("Content-Length")
         if config.max_bytes and length and length.isdigit() and int(length) > config.max_bytes:
             raise FetchError(
@@ -96,7 +103,13 @@ def fetch_http(
         content_type = response.headers.get("Content-Type", "")
         expected = int(length) if length and length.isdigit() else None
         fetched = _stream(
-            response.read1, part, media=media, config=config, deadline=deadline, label=content_type
+            response.read1,
+            part,
+            media=media,
+            config=config,
+            deadline=deadline,
+            label=content_type,
+            floor=RateFloor(config.min_rate, config.rate_window),
         )
         if expected is not None and fetched.bytes < expected:
             raise FetchError(Reason.CORRUPT, f"truncated body: received {fetched.bytes} of {expected} bytes")
@@ -119,14 +132,24 @@ def _copy_local(url: str, part: Path, *, media: str, config: DownloadConfig, dea
         raise FetchError(Reason.UNSUPPORTED, f"{path}: is a directory") from exc
 
 
-def _stream(read, part: Path, *, media: str, config: DownloadConfig, deadline: float, label: str) -> Fetched:
-    """Copy chunks from `read` to `part`, sniffing the head and enforcing cap and deadline.
+def _stream(
+    read,
+    part: Path,
+    *,
+    media: str,
+    config: DownloadConfig,
+    deadline: float,
+    label: str,
+    floor: RateFloor | None = None,
+) -> Fetched:
+    """Copy chunks from `read` to `part`, sniffing the head and enforcing cap, deadline and `floor`.
 
     `read` must return after at most one system call (`read1`), so a server trickling bytes
-    cannot hold a worker past the item's deadline.
+    cannot hold a worker past the item's deadline, nor below the minimum rate for long.
     """
+    floor = floor or RateFloor(0, 1)
     try:
-        head = _read_head(read, deadline)
+        head = _read_head(read, deadline, floor)
         sniffed = sniff(head)
         _check_kind(sniffed, media, label)
         total = len(head)
@@ -142,6 +165,7 @@ def _stream(read, part: Path, *, media: str, config: DownloadConfig, deadline: f
                 if not chunk:
                     break
                 total += len(chunk)
+                floor.check(total)
                 if config.max_bytes and total > config.max_bytes:
                     raise FetchError(Reason.TOO_LARGE, f"body exceeds --max-bytes {config.max_bytes}")
                 out.write(chunk)
@@ -152,7 +176,7 @@ def _stream(read, part: Path, *, media: str, config: DownloadConfig, deadline: f
     return Fetched(total, sniffed, label)
 
 
-def _read_head(read, deadline: float) -> bytes:
+def _read_head(read, deadline: float, floor: RateFloor) -> bytes:
     head = b""
     while len(head) < SNIFF_BYTES:
         if time.monotonic() > deadline:
@@ -161,6 +185,7 @@ def _read_head(read, deadline: float) -> bytes:
         if not chunk:
             break
         head += chunk
+        floor.check(len(head))
     return head
 
 

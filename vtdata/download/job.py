@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.hosts import HostGate, host_of
+from vtdata.download.hosts import HostGate, host_of, new_gate
 from vtdata.download.http_backend import fetch_http
 from vtdata.download.plan import check_url, choose_backend, section_of, url_ext
 from vtdata.download.retry import FetchError, RetryPolicy
@@ -58,7 +58,7 @@ def download_one(
     """
     started = time.monotonic()
     deadline = started + config.deadline
-    gate = gate or HostGate(config.cooldown, config.max_cooldown, config.host_strikes)
+    gate = gate or new_gate(config)
     policy = RetryPolicy(config.retries, config.backoff, config.backoff_max)
     backend = choose_backend(item, config)
     entry = LedgerEntry(id=item.id, status="failed", url=item.url, media=item.media, backend=backend)
@@ -84,8 +84,11 @@ def download_one(
         except FetchError as error:
             _clean(paths)
             if error.reason in (Reason.RATE_LIMITED, Reason.BLOCKED):
-                pause = gate.penalize(host, error)
-                log.info("%s: %s answered %s; cooling down %.1f s", item.id, host, error.reason.value, pause)
+                pause = gate.refused(host, item.url, error)
+                if pause:
+                    log.info(
+                        "%s: %s answered %s; cooling down %.1f s", item.id, host, error.reason.value, pause
+                    )
             if not policy.should_retry(error, attempts):
                 return _failed(entry, error, attempts, history)
             limited = error.reason is Reason.RATE_LIMITED
@@ -191,12 +194,13 @@ def _attempt_ytdlp(
     verified = verify_video(result.media, "downloaded video")
     subtitles = {}
     for lang, path in result.subtitles.items():
-        if _looks_like_vtt(path):
-            dest = paths.subtitle(lang)
+        ext = path.suffix.lstrip(".")
+        if _looks_like(path, ext):
+            dest = paths.subtitle(lang, ext)
             os.replace(path, dest)
             subtitles[lang] = dest
         else:
-            log.warning("%s: subtitle %s is not WebVTT; skipped", item.id, path.name)
+            log.warning("%s: subtitle %s is not %s; skipped", item.id, path.name, ext)
     final = paths.final(sniffed.ext or _safe_ext(result.media.suffix.lstrip("."), "mp4"))
     size = result.media.stat().st_size
     os.replace(result.media, final)
@@ -204,9 +208,15 @@ def _attempt_ytdlp(
     return _Outcome(final, size, verified, subtitles, result.notes)
 
 
-def _looks_like_vtt(path: Path) -> bool:
+def _looks_like(path: Path, ext: str) -> bool:
+    """Whether a subtitle file starts as its format does (not an HTML error page saved as one)."""
     with open(path, "rb") as fh:
-        return fh.read(16).lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"WEBVTT")
+        head = fh.read(256).lstrip(b"\xef\xbb\xbf").lstrip()
+    if ext == "vtt":
+        return head.startswith(b"WEBVTT")
+    if ext == "sbv":
+        return re.match(rb"\d+:\d{1,2}:\d{1,2}", head) is not None
+    return head.startswith(b"<") and not head[:64].lower().startswith((b"<!doctype html", b"<html"))
 
 
 def _safe_ext(ext: str, default: str) -> str:

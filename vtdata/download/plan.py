@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
+
+import pyarrow as pa
 
 from vtdata.download.config import DownloadConfig
 from vtdata.download.hosts import host_of
@@ -16,7 +19,9 @@ from vtdata.download.ledger import Prior
 from vtdata.download.retry import FetchError
 from vtdata.records.ids import SeenIds
 from vtdata.records.ledger import Reason
-from vtdata.records.sources import SourceItem
+from vtdata.records.sources import TABLE as SOURCES
+from vtdata.records.sources import SourceItem, items_of
+from vtdata.records.tables import open_table
 
 VIDEO_EXTS = frozenset("mp4 m4v webm mkv mov avi flv ogv ts mpg mpeg 3gp".split())
 IMAGE_EXTS = frozenset("jpg jpeg png gif webp bmp tif tiff avif heic".split())
@@ -169,18 +174,35 @@ def plan(
     counts = counts if counts is not None else PlanCounts()
     seen = SeenIds()
     for chunk in _chunks(items):
-        for item, prior in zip(
-            chunk, _decided([i.id for i in chunk], seen, priors, config, counts), strict=True
-        ):
-            if prior is False:
-                continue
-            yield Task(
-                item=item,
-                backend=choose_backend(item, config),
-                host=host_of(item.url),
-                section=section_of(item, config),
-                prior_attempts=prior.attempts if prior else 0,
-            )
+        decided = _decided([i.id for i in chunk], seen, priors, config, counts)
+        todo = [k for k, prior in enumerate(decided) if prior is not False]
+        yield from _tasks([chunk[k] for k in todo], [decided[k] for k in todo], config)
+
+
+def plan_table(
+    path: str | Path, priors: PriorSource, config: DownloadConfig, counts: PlanCounts | None = None
+) -> Iterator[Task]:
+    """`plan` over a source table file, deciding on its ids first: only the items to fetch become
+    `SourceItem`s, so resuming a run of millions of items that are done costs little."""
+    counts = counts if counts is not None else PlanCounts()
+    seen = SeenIds()
+    for batch in open_table(path, SOURCES).iter_batches(CHUNK):
+        decided = _decided(batch.column("id").to_pylist(), seen, priors, config, counts)
+        todo = [k for k, prior in enumerate(decided) if prior is not False]
+        if todo:
+            items = items_of(batch.take(pa.array(todo, pa.int64())))
+            yield from _tasks(items, [decided[k] for k in todo], config)
+
+
+def _tasks(items: Iterable[SourceItem], priors: list[Prior | None], config: DownloadConfig) -> Iterator[Task]:
+    for item, prior in zip(items, priors, strict=True):
+        yield Task(
+            item=item,
+            backend=choose_backend(item, config),
+            host=host_of(item.url),
+            section=section_of(item, config),
+            prior_attempts=prior.attempts if prior else 0,
+        )
 
 
 def count_plan(ids: Iterable[str], priors: PriorSource, config: DownloadConfig) -> PlanCounts:

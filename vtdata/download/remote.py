@@ -40,5 +40,5 @@ class RemoteFetch:
         if entry.status == "ok":
             gate.succeed(host)
         elif entry.reason in _REFUSALS:
-            gate.penalize(host, FetchError(Reason(entry.reason), entry.message or entry.reason))
+            gate.refused(host, item.url, FetchError(Reason(entry.reason), entry.message or entry.reason))
         return entry

@@ -37,7 +37,7 @@ def summary_lines(s: DownloadSummary) -> list[str]:
     if s.partials_removed:
         notes.append(f"removed {s.partials_removed} partial files of an interrupted run")
     if s.cooldowns:
-        notes.append(f"{s.cooldowns} host cool-downs after 429/403")
+        notes.append(f"{s.cooldowns} host cool-downs (429, bot check, or a run of refused URLs)")
     if s.abandoned:
         notes.append(f"{s.abandoned} items hit the hard deadline")
     for reason in ("rate_limited", "blocked", "timeout", "network", "http_error"):

@@ -21,10 +21,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from vtdata.download.config import DownloadConfig
-from vtdata.download.hosts import HostGate
+from vtdata.download.hosts import HostGate, new_gate
 from vtdata.download.job import download_one
 from vtdata.download.ledger import Ledger
-from vtdata.download.plan import PlanCounts, Task, count_plan, plan
+from vtdata.download.plan import PlanCounts, Task, count_plan, plan, plan_table
 from vtdata.download.remote import RemoteFetch
 from vtdata.download.store import copy_sources, store_lock, sweep_partials
 from vtdata.engine import Engine
@@ -32,7 +32,7 @@ from vtdata.records.folders import check_writable, owned_folder
 from vtdata.records.ledger import LedgerEntry, Reason
 from vtdata.records.names import LEDGER_NAME
 from vtdata.records.sources import TABLE as SOURCES
-from vtdata.records.sources import SourceItem, read_sources
+from vtdata.records.sources import SourceItem
 from vtdata.records.tables import open_table
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def download(
         with Ledger(store) as ledger:
             expected = count_plan(_ids(sources), ledger.priors_of, config)
             counts = PlanCounts()
-            tasks = plan(_items(sources), ledger.priors_of, config, counts)
+            tasks = _plan(sources, ledger.priors_of, config, counts)
             summary = DownloadSummary(str(store), partials_removed=removed)
             fetch = RemoteFetch(engine) if engine is not None and engine.remote else _fetch_here
             _Scheduler(store, config, ledger, summary, progress, expected.todo, fetch).run(tasks)
@@ -134,8 +134,10 @@ def download(
     return summary
 
 
-def _items(sources: str | Path | list[SourceItem]) -> Iterator[SourceItem]:
-    return read_sources(sources) if isinstance(sources, (str, Path)) else iter(sources)
+def _plan(sources: str | Path | list[SourceItem], priors, config: DownloadConfig, counts: PlanCounts):
+    if isinstance(sources, (str, Path)):
+        return plan_table(sources, priors, config, counts)
+    return plan(iter(sources), priors, config, counts)
 
 
 def _ids(sources: str | Path | list[SourceItem]) -> Iterator[str]:
@@ -152,7 +154,7 @@ def _dry_run(sources: str | Path | list[SourceItem], store: Path, config: Downlo
     summary = DownloadSummary(str(store), dry_run=True)
     backends, hosts = Counter(), Counter()
     priors = ledger.priors_of if ledger is not None else {}
-    for task in plan(_items(sources), priors, config, counts):
+    for task in _plan(sources, priors, config, counts):
         backends[task.backend] += 1
         hosts[task.host] += 1
         if len(summary.preview) < PREVIEW:
@@ -182,7 +184,7 @@ class _Scheduler:
         self.store, self.config, self.ledger, self.summary = store, config, ledger, summary
         self.fetch = fetch or _fetch_here
         self.progress, self.total = progress, total
-        self.gate = HostGate(config.cooldown, config.max_cooldown, config.host_strikes)
+        self.gate = new_gate(config)
         self.todo: queue.Queue = queue.Queue()
         self.results: queue.Queue = queue.Queue()
         self.pending: OrderedDict[str, deque[Task]] = OrderedDict()

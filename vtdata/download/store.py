@@ -4,7 +4,7 @@
 <store>/sources.parquet                       the source table the store was built from
 <store>/ledger.sqlite                         see ledger.py
 <store>/media/<shard_of(sid)>/<sid>.<ext>     sid = safe_id(id): never a raw id or URL
-<store>/media/<shard_of(sid)>/<sid>.<lang>.vtt
+<store>/media/<shard_of(sid)>/<sid>.<lang>.vtt  subtitles (or .srv3, .ttml, .sbv: as downloaded)
 <store>/media/<shard_of(sid)>/.<name>.part    in-flight downloads; removed at the next start
 ```
 Safe ids contain no dots, so `<sid>.` prefixes exactly one item's files.
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -49,8 +51,8 @@ class ItemPaths:
     def final(self, ext: str) -> Path:
         return self.dir / f"{self.sid}.{ext}"
 
-    def subtitle(self, lang: str) -> Path:
-        return self.dir / f"{self.sid}.{safe_id(lang)}.vtt"
+    def subtitle(self, lang: str, ext: str = "vtt") -> Path:
+        return self.dir / f"{self.sid}.{safe_id(lang)}.{ext}"
 
     def part(self, tag: str = "") -> Path:
         """A hidden in-flight name in the same folder, so the final rename is atomic."""
@@ -108,6 +110,9 @@ def store_lock(store: str | Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+COPIED_NAME = ".sources.copied.json"  # which table the store's copy was last made from (skip a rerun's copy)
+
+
 def copy_sources(sources: str | Path | Iterable[SourceItem], store: str | Path) -> Path:
     """Write `<store>/sources.parquet`: earlier rows whose ids are not among the new ones, then the new rows.
 
@@ -115,7 +120,11 @@ def copy_sources(sources: str | Path | Iterable[SourceItem], store: str | Path) 
     rows that align and shard still need. Streams batch by batch (WebVid has 10M rows).
     """
     dest = Path(store) / SOURCES_NAME
+    marker = dest.with_name(COPIED_NAME)
     if isinstance(sources, (str, Path)):
+        stamp = {"input": _sha256(Path(sources)), "output": _sha256(dest) if dest.exists() else None}
+        if dest.exists() and marker.exists() and _read_json(marker) == stamp:
+            return dest  # a rerun with the same table: the copy would come out the same
         new_ids = pq.read_table(sources, columns=["id"]).column("id")
         new_batches: Iterable = pq.ParquetFile(sources).iter_batches(batch_size=65536)
     else:
@@ -130,7 +139,29 @@ def copy_sources(sources: str | Path | Iterable[SourceItem], store: str | Path) 
         for batch in new_batches:
             writer.write_table(_normalized(batch))
     os.replace(tmp, dest)
+    if isinstance(sources, (str, Path)):
+        stamp = {"input": _sha256(Path(sources)), "output": _sha256(dest)}
+        tmp_marker = marker.with_name(f"{marker.name}.tmp")
+        tmp_marker.write_text(json.dumps(stamp), encoding="utf-8")
+        os.replace(tmp_marker, marker)
+    else:
+        marker.unlink(missing_ok=True)
     return dest
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _normalized(batch: pa.RecordBatch) -> pa.Table:

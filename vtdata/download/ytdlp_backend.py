@@ -18,18 +18,23 @@ from pathlib import Path
 import yt_dlp
 from yt_dlp.networking.exceptions import HTTPError as YtdlpHTTPError
 from yt_dlp.networking.exceptions import TransportError
-from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
+from yt_dlp.postprocessor.common import PostProcessor
+from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor, FFmpegSubtitlesConvertorPP
 from yt_dlp.utils import download_range_func
 
 from vtdata.download.config import DownloadConfig
 from vtdata.download.retry import FetchError, http_status_error, parse_retry_after
 from vtdata.media.ffmpeg import ffmpeg_dir
+from vtdata.records.ids import name_problem
 from vtdata.records.ledger import Reason
 
 log = logging.getLogger(__name__)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-SUBTITLE_EXTS = ("vtt",)
+# Subtitle formats align reads as they are (`vtdata.align.timedtext`), kept unconverted: yt-dlp's
+# ffmpeg cannot read YouTube's srv1-3 or SBV at all, and TTML loses nothing by staying TTML.
+READ_AS_IS = ("srv3", "srv2", "srv1", "ttml", "dfxp", "sbv")
+SUBTITLE_EXTS = ("vtt", *READ_AS_IS)  # preference order when a language has several
 
 # Ordered: the first pattern that matches yt-dlp's message decides the reason.
 _PATTERNS: list[tuple[re.Pattern, Reason, bool]] = [
@@ -160,7 +165,6 @@ def ytdlp_options(
             writeautomaticsub=config.auto_subs,
             subtitleslangs=list(config.subs),
             subtitlesformat="vtt/best",
-            postprocessors=[{"key": "FFmpegSubtitlesConvertor", "format": "vtt", "when": "before_dl"}],
         )
     if section is not None:
         opts["download_ranges"] = download_range_func(None, [section])
@@ -202,6 +206,19 @@ class _SubtitlesFailed(Exception):
     pass
 
 
+class SafeSubtitleLangs(PostProcessor):
+    """Drops, before anything is written, every requested subtitle whose language code is no plain
+    name: yt-dlp builds the file name `media.<lang>.vtt` from the site's code, so `en/../../x` would
+    write outside the work folder."""
+
+    def run(self, info: dict) -> tuple[list, dict]:
+        subs = info.get("requested_subtitles") or {}
+        for lang in [lang for lang in subs if name_problem(lang, "subtitle language") is not None]:
+            log.warning("%s: %s; subtitle dropped", info.get("id"), name_problem(lang, "subtitle language"))
+            del subs[lang]
+        return [], info
+
+
 def _fetch(
     url: str, workdir: Path, config: DownloadConfig, deadline: float, section: tuple[float, float] | None
 ) -> YtdlpResult:
@@ -220,6 +237,9 @@ def _fetch(
         opts["cookiefile"] = str(private)
     try:
         with yt_dlp.YoutubeDL(opts) as ydl:
+            ydl.add_post_processor(SafeSubtitleLangs(), when="video")  # before subtitles are written
+            if config.subs:
+                ydl.add_post_processor(_SubtitlesToVtt(ydl, "vtt"), when="before_dl")
             info = ydl.extract_info(url, download=True)
     except _DeadlineReached as exc:
         raise FetchError(
@@ -234,6 +254,21 @@ def _fetch(
     if media is None:
         raise _missing_file_error(logger.messages)
     return YtdlpResult(media, _subtitle_files(workdir, media), (info or {}).get("title"))
+
+
+class _SubtitlesToVtt(FFmpegSubtitlesConvertorPP):
+    """yt-dlp's converter to WebVTT, minus the `READ_AS_IS` formats: converting a video's only
+    subtitles from srv3 failed the whole download ("Preprocessing: Error opening input files")."""
+
+    def run(self, info):
+        subs = info.get("requested_subtitles") or {}
+        kept = {lang: sub for lang, sub in subs.items() if sub.get("ext") in READ_AS_IS}
+        info["requested_subtitles"] = {lang: sub for lang, sub in subs.items() if lang not in kept}
+        try:
+            files, info = super().run(info)
+        finally:
+            info["requested_subtitles"] = {**(info.get("requested_subtitles") or {}), **kept}
+        return files, info
 
 
 def classify_ytdlp_error(exc: BaseException) -> FetchError:
@@ -296,11 +331,13 @@ def _is_temp(path: Path) -> bool:
 
 
 def _subtitle_files(workdir: Path, media: Path) -> dict[str, Path]:
-    """`media.<lang>.vtt` files yt-dlp wrote next to `media.<ext>`."""
+    """`media.<lang>.<ext>` subtitle files yt-dlp wrote next to `media.<ext>`, one per language
+    (the first of `SUBTITLE_EXTS`)."""
     stem = media.name.split(".", 1)[0]
-    subs = {}
-    for path in sorted(workdir.glob(f"{stem}.*.vtt")):
-        lang = path.name[len(stem) + 1 : -len(".vtt")]
-        if lang:
-            subs[lang] = path
+    subs: dict[str, Path] = {}
+    for ext in SUBTITLE_EXTS:
+        for path in sorted(workdir.glob(f"{stem}.*.{ext}")):
+            lang = path.name[len(stem) + 1 : -len(f".{ext}")]
+            if lang and lang not in subs:
+                subs[lang] = path
     return subs

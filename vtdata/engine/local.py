@@ -2,16 +2,25 @@
 processes, with the same `map_unordered` contract as the Ray engine (`vtdata.engine.ray`).
 
 Workers are started with `spawn`, never `fork`: decord and PyAV keep threads and FFmpeg state
-that a forked child must not inherit. Progress reported inside a worker (`report(n)`) travels
-back through a queue and reaches the caller's `progress` between results.
+that a forked child must not inherit. Workers die with the process that started them, however it
+ends (`kill -9` included): on Linux the kernel sends them SIGKILL (PR_SET_PDEATHSIG), and on every
+platform a watcher thread exits a worker within `WATCH_INTERVAL` of finding its parent gone, so no
+orphan keeps writing beside a resumed run (`parent_alive` lets a job check before it writes).
+Progress reported inside a worker (`report(n)`) travels back through a queue and reaches the
+caller's `progress` between results.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import multiprocessing
 import os
 import queue
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -69,7 +78,7 @@ class LocalEngine:
         ctx = multiprocessing.get_context("spawn")
         ticks = ctx.Queue()
         executor = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(ticks,)
+            max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(ticks, os.getpid())
         )
         limit = 2 * self.workers  # items submitted ahead: the input is read lazily, never all at once
         futures: dict[Future, Any] = {}
@@ -115,11 +124,40 @@ def _drain(ticks, progress: Callable[[int], None]) -> None:
 
 
 _ticks = None
+_parent: int | None = None  # in a pool worker: the pid of the process that started it
+WATCH_INTERVAL = 0.1  # seconds between a worker's checks that its parent lives
+PR_SET_PDEATHSIG = 1
 
 
-def _init_worker(ticks) -> None:
-    global _ticks
-    _ticks = ticks
+def _init_worker(ticks, parent: int) -> None:
+    global _ticks, _parent
+    _ticks, _parent = ticks, parent
+    die_with_parent()
+    if not parent_alive():  # the parent died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, name="vtdata-parent-watch", daemon=True).start()
+
+
+def die_with_parent() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent ends (Linux); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def parent_alive() -> bool:
+    """False in a pool worker whose parent (the run) has ended: its work must not be written."""
+    return _parent is None or os.getppid() == _parent
+
+
+def _watch_parent() -> None:
+    while parent_alive():
+        time.sleep(WATCH_INTERVAL)
+    os._exit(1)
 
 
 def _run_in_worker(fn: Callable[..., Any], item: Any, *shared: Any) -> Any:

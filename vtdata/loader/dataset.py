@@ -18,6 +18,7 @@ import webdataset as wds
 
 from vtdata.loader.augment import Augment
 from vtdata.loader.mix import SeededShuffle, TagSet, WeightedMix
+from vtdata.loader.protocol import ProtocolSampling, read_protocol
 from vtdata.loader.sample import SampleDecoder, make_transform
 from vtdata.loader.shards import (
     ResampledShardList,
@@ -41,8 +42,10 @@ class VideoTextDataset(wds.DataPipeline):
     `urls` is one shard set (a brace pattern, a list of tar URLs, or a directory holding
     index.parquet) or, when `weights` is given, a list of shard sets mixed with those weights
     (e.g. WebVid and CC3M; images are 1-frame samples). `sampling` is a mode of
-    `vtdata.media.sampling` ("rand", "uniform", "headtail", "all") applied with `num_frames`, or a
-    full `SamplingSpec`. T is min(num_frames, frames available), so images give T=1.
+    `vtdata.media.sampling` ("rand", "uniform", "headtail", "all") applied with `num_frames`, a
+    full `SamplingSpec`, or "protocol": what the shard set's pipeline names in its `loader:`
+    section, per split, drawn anew every epoch (`num_frames` is then the pipeline's;
+    `vtdata.loader.protocol`). T is min(num_frames, frames available), so images give T=1.
 
     `train` turns on shard + buffer shuffling and the random resized crop (`augment`: an
     `Augment`, or your own `f(frames, rng)`); otherwise frames are centre-cropped to `size`.
@@ -82,8 +85,13 @@ class VideoTextDataset(wds.DataPipeline):
         self.resampled = resampled
         self.epoch_length = epoch_length
         self.shuffle = train if shuffle is None else shuffle
+        self.sampling: SamplingSpec | ProtocolSampling
         if isinstance(sampling, SamplingSpec):
             self.sampling = sampling
+        elif sampling == "protocol":
+            if weights is not None:
+                raise ValueError("sampling='protocol' reads one shard set's pipeline; pass one set")
+            self.sampling = read_protocol(self.shard_sets[0].urls)
         else:
             self.sampling = SamplingSpec(mode=sampling, num_frames=num_frames, seed=seed)
         branches = [

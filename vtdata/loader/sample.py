@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from vtdata.loader.augment import ClipTransform
+from vtdata.loader.protocol import ProtocolSampling
 from vtdata.loader.state import SharedState
 from vtdata.media.errors import CORRUPT, MediaError
 from vtdata.media.jpeg import FrameBuffer
@@ -38,7 +39,7 @@ class SampleDecoder:
 
     def __init__(
         self,
-        spec: SamplingSpec,
+        spec: SamplingSpec | ProtocolSampling,
         transform: Callable[[torch.Tensor, np.random.Generator], torch.Tensor],
         state: SharedState,
         seed: int,
@@ -71,12 +72,12 @@ class SampleDecoder:
             yield out
 
     def _choose(self, meta: dict, rng: np.random.Generator) -> Callable[[np.ndarray], np.ndarray]:
+        spec = self.spec.spec_for(meta.get("split")) if isinstance(self.spec, ProtocolSampling) else self.spec
+
         def choose(times: np.ndarray) -> np.ndarray:
-            if self.spec.mode == "dense":  # dense places slots in the clip's own [start, end)
-                return sample_times(
-                    self.spec, float(meta.get("start", times[0])), meta.get("end"), times, rng
-                )
-            return sample_times(self.spec, -math.inf, None, times, rng)
+            if spec.mode == "dense":  # dense places slots in the clip's own [start, end)
+                return sample_times(spec, float(meta.get("start", times[0])), meta.get("end"), times, rng)
+            return sample_times(spec, -math.inf, None, times, rng)
 
         return choose
 

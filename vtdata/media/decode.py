@@ -8,8 +8,10 @@ not matter.
 
 decord (0.6.0, unmaintained) is the fast path when it can be trusted, PyAV the fallback: the guards
 that decide when decord may be used are in `decord_reader`. Any decord failure sends that clip, and
-the rest of the file, to PyAV, and the fallback is recorded (`decoders.record_fallback`).
-PyAV decoding checks the same per-clip deadline between frames.
+the rest of the file, to PyAV, and the fallback is recorded (`decoders.record_fallback`); so does
+an error in decord's decoder log (damaged media), so that PyAV counts the damage per clip.
+PyAV decoding checks the same per-clip deadline between frames. Every decoded clip carries its
+`decode_errors` and `damaged_frames` (`media.damage`); what to do about them is the caller's call.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from vtdata.media.damage import DecodeLog, decord_errors
 from vtdata.media.decoders import DECODERS, record_fallback
 from vtdata.media.decord_reader import DecordFailed, DecordReader
 from vtdata.media.errors import CORRUPT, EMPTY, MediaError, classify_av_error
@@ -60,6 +63,7 @@ class ClipFrames:
     """Decoded frames of one clip: `frames[i]` is the frame presented at `times[i]` seconds.
 
     `indices[i]` is its position in the stream's verified frame list (dense sampling may repeat one).
+    `decode_errors` and `damaged_frames` (distinct sampled frames) say how damaged it is (`media.damage`).
     """
 
     key: str
@@ -68,6 +72,8 @@ class ClipFrames:
     indices: np.ndarray  # int64 [T]
     decoder: str  # "decord" | "pyav"
     info: MediaInfo
+    decode_errors: int = 0
+    damaged_frames: int = 0
 
 
 @dataclass(frozen=True)
@@ -208,7 +214,7 @@ class _Source:
     ) -> Iterator[ClipFrames | ClipFailure]:
         plans = [self.plan(r) for r in requests]
         order = sorted(range(len(requests)), key=lambda i: (_first(plans[i]), i))
-        if decoder != "pyav":
+        if decoder != "pyav" and decord_errors() is not None:  # decord only where its errors are seen
             self.decord = DecordReader.open(self, requests, strict=decoder == "auto")
             if self.decord is not None:
                 self.decord.schedule([np.unique(plans[i]) for i in order if isinstance(plans[i], np.ndarray)])
@@ -237,13 +243,20 @@ class _Source:
         resize = req.size.plan(self.info.width, self.info.height) if req.size else None
         if self.decord is not None:
             try:
+                before = decord_errors()
                 frames = self.decord.read(wanted, resize, timeout)
+                if decord_errors() != before:
+                    raise DecordFailed(f"its decoder logged {decord_errors() - before} error(s): damaged?")
                 return self._result(req, plan, wanted, frames, "decord")
             except DecordFailed as exc:
                 record_fallback(str(self.path), "pyav", "decord", f"{exc}; PyAV serves the rest of this file")
                 self.decord = None
+        reader = self.pyav
         try:
-            frames = self.pyav.read(wanted, resize, time.monotonic() + timeout)
+            with DecodeLog() as errors:
+                reader.log = errors
+                frames = reader.read(wanted, resize, time.monotonic() + timeout)
+                damage = (errors.count(), len(reader.damaged))
         except IndexMismatch:
             if self.index.source == "packets":
                 raise
@@ -252,13 +265,15 @@ class _Source:
             return ClipFailure(req.key, exc.reason, exc.message)
         except Exception as exc:  # noqa: BLE001 - a failed clip must not stop the others
             return ClipFailure(req.key, classify_av_error(exc), f"{self.path}: clip {req.key}: {exc}")
-        return self._result(req, plan, wanted, frames, "pyav")
+        finally:
+            reader.log = None
+        return self._result(req, plan, wanted, frames, "pyav", damage)
 
-    def _result(self, req, plan, wanted, frames, decoder) -> ClipFrames:
+    def _result(self, req, plan, wanted, frames, decoder, damage=(0, 0)) -> ClipFrames:
         pos = np.searchsorted(wanted, plan)
         out = frames[pos] if len(wanted) != len(plan) else frames
         return ClipFrames(
-            req.key, np.ascontiguousarray(out), self.index.times[plan], plan, decoder, self.info
+            req.key, np.ascontiguousarray(out), self.index.times[plan], plan, decoder, self.info, *damage
         )
 
 

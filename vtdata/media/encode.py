@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from vtdata.media.damage import stderr_errors
 from vtdata.media.errors import CORRUPT, EMPTY, ERROR, MediaError
-from vtdata.media.ffmpeg import FFmpegError, run_ffmpeg
+from vtdata.media.ffmpeg import FFmpegError, run_ffmpeg, run_ffmpeg_logged
 from vtdata.media.probe import MediaInfo, probe
 from vtdata.media.resize import ResizeSpec
 
@@ -43,17 +44,22 @@ def encode_args(
     *,
     info: MediaInfo,
     size: ResizeSpec,
-    fps: float,
+    fps: float | None,
     gop: int | None = None,
     crf: int = 23,
     preset: str = "veryfast",
     keep_audio: bool = False,
     threads: int = 0,
 ) -> list[str]:
-    """The ffmpeg argument list (without the binary) that `encode_clip` runs; benchmarks reuse it."""
+    """The ffmpeg argument list (without the binary) that `encode_clip` runs; benchmarks reuse it.
+
+    `fps=None` keeps the source's frames, every one once (no fps filter, `-fps_mode passthrough`).
+    """
     plan = size.plan(info.width, info.height, even=True)
-    gop = gop or max(1, round(fps))
-    filters = [f"fps={fps:g}", f"scale={plan.scale_w}:{plan.scale_h}:flags=bicubic"]
+    gop = gop or max(1, round(fps or info.fps or 25.0))
+    filters = [f"scale={plan.scale_w}:{plan.scale_h}:flags=bicubic"]
+    if fps is not None:
+        filters.insert(0, f"fps={fps:g}")
     if plan.out_size != (plan.scale_w, plan.scale_h):
         filters.append(f"crop={plan.crop_w}:{plan.crop_h}:{plan.x}:{plan.y}")
     filters.append("format=yuv420p")
@@ -70,6 +76,8 @@ def encode_args(
     args += ["-map", "0:a:0?", "-c:a", "aac", "-b:a", "96k"] if keep_audio else ["-an"]
     args += ["-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1"]
     args += ["-filter:v", ",".join(filters)]
+    if fps is None:
+        args += ["-fps_mode", "passthrough"]
     args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p"]
     args += ["-bf", "0", "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0"]
     args += ["-threads", str(threads), "-movflags", "+faststart", "-f", "mp4", "-y", str(out)]
@@ -82,7 +90,7 @@ def encode_clip(
     end: float | None,
     *,
     size: ResizeSpec,
-    fps: float,
+    fps: float | None,
     gop: int | None = None,
     crf: int = 23,
     preset: str = "veryfast",
@@ -91,16 +99,20 @@ def encode_clip(
     info: MediaInfo | None = None,
     threads: int = 0,
     timeout: float | None = 120.0,
+    errors: list[str] | None = None,
 ) -> bytes:
     """MP4 bytes of `[start, end)` seconds of `path` at `fps`, resized by `size` (sizes rounded to even).
 
     Output geometry is `size.plan(info.width, info.height, even=True).out_size`; output frame k shows
-    the source around `start + k / fps`. `gop` defaults to one second of frames. `stream_index`
-    (default: probe's largest video stream) picks the video stream; pass `info` to skip the probe.
+    the source around `start + k / fps` (`fps=None`: the source's own frames, unchanged in number
+    and time, for loaders that sample per epoch as the papers do). `gop` defaults to one second of
+    frames. `stream_index` (default: probe's largest video stream) picks the video stream; pass
+    `info` to skip the probe.
     With `keep_audio`, the first audio stream is kept as AAC; if that audio cannot be decoded the clip
     is encoded without it (a warning is logged). Raises `MediaError` (corrupt / empty / error).
+    The decoder errors ffmpeg logged (a damaged input, `media.damage`) are appended to `errors`.
     """
-    if fps <= 0:
+    if fps is not None and fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
     if info is None:
         info = probe(path)
@@ -110,12 +122,14 @@ def encode_clip(
         out = Path(tmp) / "clip.mp4"
         kwargs = dict(info=info, size=size, fps=fps, gop=gop, crf=crf, preset=preset, threads=threads)
         try:
-            _run(encode_args(path, out, start, end, keep_audio=keep_audio, **kwargs), timeout, path)
+            stderr = _run(encode_args(path, out, start, end, keep_audio=keep_audio, **kwargs), timeout, path)
         except MediaError:
             if not keep_audio:
                 raise
             log.warning("%s: encoding with audio failed; encoding the clip without audio", path)
-            _run(encode_args(path, out, start, end, keep_audio=False, **kwargs), timeout, path)
+            stderr = _run(encode_args(path, out, start, end, keep_audio=False, **kwargs), timeout, path)
+        if errors is not None:
+            errors.extend(stderr_errors(stderr))
         data = out.read_bytes() if out.exists() else b""
     if not _has_video_frames(data):
         span = "the end" if end is None else f"{end:.3f}s"
@@ -157,9 +171,10 @@ def count_video_frames(data: bytes) -> int:
         return sum(1 for p in container.demux(stream) if p.size)
 
 
-def _run(args: list[str], timeout: float | None, path: str | Path) -> None:
+def _run(args: list[str], timeout: float | None, path: str | Path) -> str:
+    """Run ffmpeg; its stderr (errors only) on success."""
     try:
-        run_ffmpeg(args, timeout=timeout)
+        return run_ffmpeg_logged(args, timeout=timeout)[1]
     except subprocess.TimeoutExpired as exc:
         raise MediaError(ERROR, f"{path}: ffmpeg did not finish within {timeout}s") from exc
     except FFmpegError as exc:

@@ -7,10 +7,12 @@ list, never through a shell.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,10 +62,42 @@ def ffmpeg_dir() -> str:
     return str(cache)
 
 
+def _die_with_parent():
+    """A `preexec_fn` that makes ffmpeg die with the process that started it (Linux: the kernel sends
+    it SIGKILL; elsewhere None), so a killed shard worker leaves no ffmpeg behind. The C function is
+    looked up here, once: in the forked child only the call itself runs."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+    def arm() -> None:
+        prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+
+    return arm
+
+
+_DIE_WITH_PARENT = _die_with_parent()
+
+
 def run_ffmpeg(args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None) -> bytes:
     """Run `ffmpeg -nostdin -hide_banner -loglevel error <args>`; return stdout, raise FFmpegError."""
+    return run_ffmpeg_logged(args, timeout=timeout, input=input)[0]
+
+
+def run_ffmpeg_logged(
+    args: Sequence[str], *, timeout: float | None = None, input: bytes | None = None
+) -> tuple[bytes, str]:
+    """`run_ffmpeg`, also returning what it logged (errors only) on success: a damaged input
+    decodes "successfully", and its stderr is the only sign (`media.damage`)."""
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *map(str, args)]
-    proc = subprocess.run(cmd, input=input, capture_output=True, timeout=timeout, check=False)
+    proc = subprocess.run(
+        cmd, input=input, capture_output=True, timeout=timeout, check=False, preexec_fn=_DIE_WITH_PARENT
+    )
+    stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        raise FFmpegError(cmd, proc.returncode, proc.stderr.decode("utf-8", "replace"))
-    return proc.stdout
+        raise FFmpegError(cmd, proc.returncode, stderr)
+    return proc.stdout, stderr

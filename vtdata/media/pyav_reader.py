@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import av
 import numpy as np
 
+from vtdata.media.damage import DecodeLog, FrameDamage
 from vtdata.media.errors import ERROR, MediaError
 from vtdata.media.resize import ResizePlan, crop_frames
 
@@ -34,6 +35,10 @@ class PyAVReader:
         self.frames: Iterator | None = None
         self.recent: dict[int, np.ndarray] = {}  # the last clip's converted frames, by index
         self.recent_plan: ResizePlan | None = None
+        self.recent_damaged: set[int] = set()
+        self.log: DecodeLog | None = None  # the running clip's decoder log (see `media.damage`)
+        self.damage = FrameDamage()
+        self.damaged: set[int] = set()  # frames of the last `read` that are damaged
 
     def _decoded(self) -> Iterator:
         """Decoded frames from the current position; broken packets are skipped, not fatal."""
@@ -41,6 +46,8 @@ class PyAVReader:
             try:
                 yield from packet.decode()
             except av.error.InvalidDataError:
+                if self.log is not None:
+                    self.log.refused()
                 log.debug("%s: skipped an undecodable packet at pts %s", self.src.path, packet.pts)
 
     def _restart(self) -> None:
@@ -48,6 +55,7 @@ class PyAVReader:
         self.src._rewind()
         self.frames = self._decoded()
         self.pos = -1
+        self.damage.reset()
 
     def _position(self, first: int) -> bool:
         """Get ready to decode frame `first`; True when a timestamp seek was made (it may land late)."""
@@ -65,20 +73,26 @@ class PyAVReader:
         self.src.container.seek(int(index.pts[key]), backward=True, any_frame=False, stream=self.src.stream)
         self.frames = self._decoded()
         self.pos = -1
+        self.damage.reset()
         return True
 
     def read(self, wanted: np.ndarray, resize: ResizePlan | None, deadline: float) -> np.ndarray:
-        """RGB frames for the sorted unique frame indices `wanted`.
+        """RGB frames for the sorted unique frame indices `wanted`; `self.damaged` then holds those of
+        them that are damaged (`media.damage`).
 
         Frames the previous clip already converted (overlapping windows) are reused, not decoded again.
         """
         reuse = self.recent if self.recent_plan == resize else {}
         out: list[np.ndarray | None] = [reuse.get(int(w)) for w in wanted]
+        self.damaged = {int(w) for w, frame in zip(wanted, out, strict=True) if frame is not None} & (
+            self.recent_damaged if reuse else set()
+        )
         missing = [int(w) for w, frame in zip(wanted, out, strict=True) if frame is None]
         if missing:
             self._decode_into(out, wanted, missing, resize, deadline)
         self.recent = {int(w): frame for w, frame in zip(wanted, out, strict=True)}
         self.recent_plan = resize
+        self.recent_damaged = set(self.damaged)
         return np.stack(out)
 
     def _decode_into(
@@ -108,10 +122,13 @@ class PyAVReader:
                     self._restart()
                     continue
             self.pos = i
+            damaged = self.damage.see(frame)
             k = want.get(i)
             if k is not None and out[k] is None:
                 out[k] = _to_rgb(frame, resize)
                 found += 1
+                if damaged:
+                    self.damaged.add(i)
             if i >= last:
                 break
         if found < len(want):

@@ -14,6 +14,7 @@ from vtdata.records.names import (
     CHECKPOINTS_DIR,
     DOWNLOAD_LOCK,
     INDEX_NAME,
+    JOBS_LOCK,
     LEDGER_NAME,
     RUN_LOG,
     SHARD_LOCK,
@@ -79,7 +80,7 @@ def check_writable(path: str | Path) -> None:
         raise OutputError(f"{path}: cannot write here: {what} is not writable (permission denied)")
 
 
-HOUSEKEEPING = (DOWNLOAD_LOCK, SHARD_LOCK)
+HOUSEKEEPING = (DOWNLOAD_LOCK, SHARD_LOCK, JOBS_LOCK)
 
 
 @contextlib.contextmanager

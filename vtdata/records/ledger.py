@@ -22,6 +22,7 @@ class Reason(str, Enum):
     NOT_MEDIA = "not_media"  # an HTML error page or other non-media body
     UNSUPPORTED = "unsupported"  # scheme or format we refuse
     NETWORK = "network"  # DNS failure, connection refused/reset after retries
+    OPTED_OUT = "opted_out"  # X-Robots-Tag noai / noimageai / noindex / noimageindex (see --ignore-opt-out)
     ERROR = "error"  # anything else; the message says what
 
 

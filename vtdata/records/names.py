@@ -27,6 +27,7 @@ DATASET_NAME = "dataset.json"
 DONE_DIR = "_done"  # one `<shard name>.json` per finished job, and `plan.json`
 PLAN_NAME = "plan.json"
 SHARD_LOCK = ".shard.lock"
+JOBS_LOCK = ".shard.jobs.lock"  # shared by a run's running jobs; a new run takes it exclusively
 
 # training run (vtdata train-reference)
 RUN_CONFIG = "config.json"

@@ -13,8 +13,10 @@ from vtdata.records.tables import TableKind, read_columns, register
 SCHEMA_VERSION = 1
 
 # Failure reasons of the shard stage, beside the media reasons (vtdata.media.errors.REASONS:
-# corrupt, unsupported, empty, error).
+# corrupt, unsupported, empty, error; damaged, vtdata.media.damage.DAMAGED).
 MISSING_MEDIA = "missing_media"  # the id has no ok download (not in the ledger, failed, file gone)
+BAD_SPLIT = "bad_split"  # the clip's split cannot name a tar file (`../x`, `a/b`, a dot): in no shard
+BAD_CLIP_ID = "bad_clip_id"  # the clip_id cannot name a tar member: in no shard
 
 
 @dataclass
@@ -32,16 +34,21 @@ class IndexRow:
     start: float
     end: float
     reason: str | None = None
+    decode_errors: int | None = None  # decoder errors while the clip decoded; None: not decoded
+    damaged_frames: int | None = None  # its frames the decoder concealed or built on concealed ones
 
 
 @dataclass
 class Failure:
-    """A clip that produced no sample, with a failure reason and a message that says where and why."""
+    """A clip that produced no sample, with a failure reason and a message that says where and why;
+    a `damaged` one also with its counts (None elsewhere)."""
 
     clip_id: str
     id: str
     reason: str
     message: str
+    decode_errors: int | None = None
+    damaged_frames: int | None = None
 
 
 _COLUMNS = pa.schema(
@@ -57,6 +64,8 @@ _COLUMNS = pa.schema(
         ("start", pa.float64()),
         ("end", pa.float64()),
         ("reason", pa.string()),
+        ("decode_errors", pa.int32()),
+        ("damaged_frames", pa.int32()),
     ]
 )
 INDEX = register(

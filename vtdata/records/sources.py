@@ -18,6 +18,9 @@ from vtdata.records.tables import TableKind, open_table, publish, register
 SCHEMA_VERSION = 1
 DATASETS = ("howto100m", "webvid", "cc3m", "custom")
 MEDIA = ("video", "image")
+# The longest duration or time a recipe accepts (a week): a larger value is a broken row, and
+# values like 1e308 would overflow every sum and histogram downstream.
+MAX_SECONDS = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from vtdata.config.typed import ConfigError, build
 from vtdata.config.typed import opt as _opt
 from vtdata.media.decoders import DECODERS
 from vtdata.media.resize import ResizeSpec
-from vtdata.media.sampling import MODES, PROTOCOLS, SamplingSpec
+from vtdata.media.sampling import MODES, PROTOCOLS, WINDOWS, SamplingSpec
+from vtdata.records.ids import name_problem
 
 __all__ = ["ConfigError", "PipelineConfig", "config_from_dict", "load_pipeline"]
 
@@ -47,11 +48,11 @@ X264_PRESETS = (
 class SamplingConfig:
     """Which frames the `frames` store keeps per clip (see `vtdata.media.sampling` for the protocols)."""
 
-    mode: str = _opt("uniform", choices=MODES, doc="uniform | rand | headtail | dense | all")
+    mode: str = _opt("uniform", choices=MODES, doc="uniform | rand | headtail | middle | dense | all")
     num_frames: int = _opt(SamplingSpec.num_frames, min=1, doc="frames per clip: uniform / rand / headtail")
-    fps: float | None = _opt(None, min=0.001, doc="frame rate of dense sampling")
+    fps: float | None = _opt(None, min=0.001, doc="dense: frame rate; clipbert rand/middle: target fps")
     max_frames: int | None = _opt(None, min=1, doc="dense: keep a window of at most this many frames")
-    window: str = _opt("center", choices=("center", "rand"), doc="dense window placement")
+    window: str = _opt("center", choices=WINDOWS, doc="dense window: center | rand | rand-seconds (MIL-NCE)")
     seed: int = _opt(0, min=0, doc="seeds the random modes, per clip (hash of seed and clip_id)")
     protocol: str | None = _opt(None, doc="reference implementation the mode follows; None: its default")
 
@@ -90,12 +91,22 @@ class FramesConfig:
 class ClipConfig:
     """The `clip` store: each clip re-encoded once with libx264 (no B-frames, fixed GOP)."""
 
-    fps: float = _opt(8.0, min=0.001, doc="frame rate of the encoded clip")
+    fps: float | None = _opt(8.0, min=0.001, doc="frame rate of the encoded clip; null: the source's frames")
     gop: int | None = _opt(None, min=1, doc="keyframe interval in frames; null: one second")
     crf: int = _opt(23, min=0, max=51, doc="x264 constant rate factor")
     preset: str = _opt("veryfast", choices=X264_PRESETS, doc="x264 preset")
     keep_audio: bool = _opt(False, doc="keep the first audio stream as AAC")
     threads: int = _opt(1, min=0, doc="x264 threads per clip (0: auto); the bytes depend on it")
+
+
+@dataclass(frozen=True)
+class LoaderConfig:
+    """What `VideoTextDataset(sampling="protocol")` samples from each stored clip, every epoch anew:
+    `sampling` (keys of `sampling`), with `sampling_by_split` overrides. Empty: the stored frames are
+    already the protocol's choice (the loader takes them all)."""
+
+    sampling: dict = _opt({}, doc="keys of `sampling` the loader applies per epoch (mode, num_frames, ...)")
+    sampling_by_split: dict[str, dict] = _opt({}, doc="split name -> keys overriding loader.sampling")
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,12 @@ class DecodeConfig:
 
     decoder: str = _opt("auto", choices=DECODERS, doc="auto: decord where it is safe, else PyAV")
     timeout: float = _opt(60.0, min=0.001, doc="seconds one clip may take to decode or encode")
+    max_damaged_frames: int | None = _opt(
+        0,
+        min=0,
+        doc="a clip with more frames the decoder concealed (or decoded from concealed ones) fails as "
+        "`damaged`; null: keep every clip and only count them (index.parquet)",
+    )
 
 
 @dataclass(frozen=True)
@@ -131,6 +148,7 @@ class PipelineConfig:
     clip: ClipConfig = _opt(ClipConfig())
     shards: ShardsConfig = _opt(ShardsConfig())
     decode: DecodeConfig = _opt(DecodeConfig())
+    loader: LoaderConfig = _opt(LoaderConfig())
 
     def sampling_for(self, split: str) -> SamplingConfig:
         """`sampling` with the overrides of `split` applied (validated when the config was built)."""
@@ -138,7 +156,12 @@ class PipelineConfig:
         return dataclasses.replace(self.sampling, **overrides) if overrides else self.sampling
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The config as recorded in dataset.json; an empty `loader` is left out, so pipelines without
+        one record (and digest) exactly what they did before it existed."""
+        out = dataclasses.asdict(self)
+        if self.loader == LoaderConfig():
+            del out["loader"]
+        return out
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -201,6 +224,10 @@ def _drop_foreign_protocols(data: dict, mode: Any) -> None:
 def config_from_dict(data: dict, where: str = "<config>") -> PipelineConfig:
     """Validate a plain dict (as YAML gives it) into a `PipelineConfig`."""
     config = build(PipelineConfig, data, "", where)
+    for split in config.shards.splits or ():
+        problem = name_problem(split)
+        if problem is not None:  # a split names tar files: never a path
+            raise ConfigError(f"{where}: shards.splits: {problem}")
     _check_sampling(config.sampling, "sampling", where)
     for split, overrides in config.sampling_by_split.items():
         key = f"sampling_by_split.{split}"
@@ -208,6 +235,12 @@ def config_from_dict(data: dict, where: str = "<config>") -> PipelineConfig:
             raise ConfigError(f"{where}: {key} must be a mapping of sampling keys, got {overrides!r}")
         merged = {**dataclasses.asdict(config.sampling), **overrides}
         _check_sampling(build(SamplingConfig, merged, key, where), key, where)
+    if config.loader != LoaderConfig():
+        loader = config.loader.sampling
+        _check_sampling(build(SamplingConfig, loader, "loader.sampling", where), "loader.sampling", where)
+        for split, overrides in config.loader.sampling_by_split.items():
+            key = f"loader.sampling_by_split.{split}"
+            _check_sampling(build(SamplingConfig, {**loader, **overrides}, key, where), key, where)
     return config
 
 

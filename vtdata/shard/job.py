@@ -8,15 +8,18 @@ Files are read and written through `vtdata.engine.storage`, so `<out>` may also 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from vtdata.engine import storage
+from vtdata.engine.local import parent_alive
 from vtdata.engine.storage import Location
-from vtdata.records.names import DONE_DIR
+from vtdata.records.names import DONE_DIR, JOBS_LOCK
 from vtdata.records.shards import Failure, IndexRow
 from vtdata.shard.config import PipelineConfig
 from vtdata.shard.records import ShardJob, ShardResult, VideoTask
@@ -42,6 +45,19 @@ def run_shard_job(
     """
     started = time.monotonic()
     out = job.out_dir
+    with _run_lock(out):
+        return _run(job, config, progress, threads, started)
+
+
+def _run(
+    job: ShardJob,
+    config: PipelineConfig,
+    progress: Callable[[int], None] | None,
+    threads: int,
+    started: float,
+) -> ShardResult:
+    out = job.out_dir
+    _check_run_alive(job)
     clear_job(out, job.name)
     writer = ShardWriter(out, job.name, config.shards.max_shard_bytes)
     rows: list[IndexRow] = []
@@ -61,6 +77,7 @@ def run_shard_job(
                     start=clip.start,
                     end=clip.end,
                 )
+                row.decode_errors, row.damaged_frames = outcome.decode_errors, outcome.damaged_frames
                 if isinstance(outcome, Failure):
                     row.reason = outcome.reason
                     failures.append(outcome)
@@ -70,13 +87,46 @@ def run_shard_job(
                 rows.append(row)
                 if progress is not None:
                     progress(1)
+        _check_run_alive(job)
         tars = writer.commit()
     except BaseException:
         writer.abort()
         raise
     result = ShardResult(job.name, job.split, job.digest, tars, rows, failures, time.monotonic() - started)
+    _check_run_alive(job)
     write_done(out, result)
     return result
+
+
+class RunGone(RuntimeError):
+    """The run that planned this job has ended (killed): its work must not be written any more."""
+
+
+def _check_run_alive(job: ShardJob) -> None:
+    if not parent_alive():
+        raise RunGone(f"{job.name}: the `vtdata shard` run that started this job has ended; not written")
+
+
+@contextlib.contextmanager
+def _run_lock(out: Location) -> Iterator[None]:
+    """Hold `<out>/.shard.jobs.lock` shared while the job runs: a new run waits for it before it
+    touches the folder. A job that cannot take it belongs to a run that was replaced: it stops."""
+    if storage.is_url(out):
+        yield
+        return
+    try:
+        handle = open(os.path.join(out, JOBS_LOCK), "a+")  # noqa: SIM115 - closed below
+    except OSError:  # a folder without one (a job run by hand): nothing to coordinate with
+        yield
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunGone(f"{out}: a newer `vtdata shard` run holds this folder; job not run") from None
+        except OSError:  # a file system without flock
+            pass
+        yield
 
 
 def _here(job: ShardJob) -> tuple[VideoTask, ...]:

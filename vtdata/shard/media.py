@@ -11,6 +11,7 @@ of any size is never held in memory.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,11 +135,20 @@ class StoreRefs(Refs):
 
     def _ref(self, entry, media: str, dataset: str) -> MediaRef:
         if entry.status == "ok" and entry.path:
+            if not _inside(entry.path):  # a ledger path never leaves the store
+                why = f"{self.store}: id {entry.id!r}: ledger path {entry.path[:80]!r} leaves the store"
+                return MediaRef(None, media, dataset, missing=why)
             return MediaRef(str(self.store / entry.path), media, dataset)
         why = f"download {entry.status}"
         if entry.reason:
             why += f" ({entry.reason}: {entry.message})"
         return MediaRef(None, media, dataset, missing=f"{self.store}: id {entry.id!r}: {why}")
+
+
+def _inside(relative: str) -> bool:
+    """True when a store-relative path stays inside the store (no absolute path, no `..` out)."""
+    norm = os.path.normpath(relative)
+    return not os.path.isabs(norm) and norm != ".." and not norm.startswith("../") and "\0" not in norm
 
 
 class TableRefs(Refs):
@@ -158,6 +168,7 @@ class TableRefs(Refs):
 
     def _checked(self, batch: pa.Table, seq: int) -> pa.Table:
         n = batch.num_rows
+
         def column(name: str, default: str) -> pa.Array:  # a missing optional column is its default
             if name not in batch.column_names:
                 return pa.array([default] * n, pa.string())

@@ -24,7 +24,7 @@ from vtdata.media.versions import library_versions
 from vtdata.records.names import DATASET_NAME, INDEX_NAME, STATS_NAME
 from vtdata.records.shards import INDEX_SCHEMA, SCHEMA_VERSION
 from vtdata.shard.config import PipelineConfig
-from vtdata.shard.records import ShardResult
+from vtdata.shard.records import REJECTED, ShardResult
 
 MAX_FAILURES_PER_REASON = 1000  # stats.json lists this many per reason; index.parquet has them all
 
@@ -39,7 +39,8 @@ def write_outputs(
 
     def remembered() -> Iterator[ShardResult]:
         for result in results:
-            jobs.append(result.name)
+            if result.name != REJECTED:
+                jobs.append(result.name)
             tars.extend(result.tars)
             yield result
 
@@ -96,9 +97,14 @@ def build_stats(results: Iterable[ShardResult]) -> dict:
     total_reasons: Counter[str] = Counter()
     splits: dict[str, Counter] = {}
     failures, listed = [], Counter()
+    rejected = 0
     for result in results:
         reasons = Counter(f.reason for f in result.failures)
         total_reasons.update(reasons)
+        if result.name == REJECTED and not result.tars:  # clips planned into no shard: failures only
+            rejected += len(result.rows)
+            _list_failures(result, failures, listed)
+            continue
         ok = [r for r in result.rows if r.shard is not None]
         shards[result.name] = {
             "split": result.split,
@@ -113,15 +119,12 @@ def build_stats(results: Iterable[ShardResult]) -> dict:
         }
         split = splits.setdefault(result.split, Counter())
         split.update(clips=len(result.rows), samples=len(ok), failed=len(result.failures))
-        for failure in result.failures:
-            listed[failure.reason] += 1
-            if listed[failure.reason] <= MAX_FAILURES_PER_REASON:
-                failures.append(asdict(failure))
+        _list_failures(result, failures, listed)
     values = list(shards.values())
     total = {
-        "clips": sum(s["clips"] for s in values),
+        "clips": sum(s["clips"] for s in values) + rejected,
         "samples": sum(s["samples"] for s in values),
-        "failed": sum(s["failed"] for s in values),
+        "failed": sum(s["failed"] for s in values) + rejected,
         "failures_by_reason": dict(sorted(total_reasons.items())),
         "bytes": sum(s["bytes"] for s in values),
         "shards": sum(len(s["files"]) for s in values),
@@ -138,6 +141,13 @@ def build_stats(results: Iterable[ShardResult]) -> dict:
         "failures": failures,
         "failures_omitted": omitted,
     }
+
+
+def _list_failures(result: ShardResult, failures: list[dict], listed: Counter) -> None:
+    for failure in result.failures:
+        listed[failure.reason] += 1
+        if listed[failure.reason] <= MAX_FAILURES_PER_REASON:
+            failures.append({k: v for k, v in asdict(failure).items() if v is not None})
 
 
 def dataset_record(config: PipelineConfig, jobs: int, tars: Iterable[str], plan_digest: str) -> dict:

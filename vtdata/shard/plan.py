@@ -34,11 +34,13 @@ import pyarrow.parquet as pq
 from vtdata.engine import storage
 from vtdata.engine.storage import Location
 from vtdata.records.clips import Clip
+from vtdata.records.ids import name_problem
 from vtdata.records.names import DONE_DIR
+from vtdata.records.shards import BAD_CLIP_ID, BAD_SPLIT, Failure, IndexRow
 from vtdata.shard.config import PipelineConfig
 from vtdata.shard.media import MediaRef, RefCursor, Refs, as_refs
 from vtdata.shard.order import CLIP_GROUP, group_key, sorted_clips
-from vtdata.shard.records import ClipRow, ShardJob, VideoTask
+from vtdata.shard.records import REJECTED, ClipRow, ShardJob, ShardResult, VideoTask
 
 ROWS_NAME = "rows-{digest}.parquet"  # the plan's digest in the name: a job reads its own plan
 ROWS_SCHEMA = pa.schema(
@@ -67,12 +69,16 @@ def plan_shards(
     refs: Refs | Mapping[str, MediaRef],
     config: PipelineConfig,
     out_dir: Location,
+    rejected: ShardResult | None = None,
 ) -> list[ShardJob]:
     """Jobs in (split, number) order; clips of splits outside `config.shards.splits` are left out.
 
     `clips` is a clips.parquet or Clip records. Writes the plan's rows table into
     `<out_dir>/_done/` (a rerun of the same plan rewrites the same file with the same bytes).
+    A clip whose split or clip_id cannot be a file or tar member name goes into no shard: it is
+    added to `rejected` as a failed index row and failure (`bad_split`, `bad_clip_id`).
     """
+    rejected = rejected if rejected is not None else ShardResult(REJECTED, "", "")
     refs = as_refs(refs)
     splits = set(config.shards.splits) if config.shards.splits is not None else None
     packer = _Packer(config.shards.samples_per_shard, _digest(config.to_dict()), str(out_dir))
@@ -81,6 +87,7 @@ def plan_shards(
             packer.writer = writer
             cursor: RefCursor | None = None
             for table in sorted_clips(clips, splits):
+                table = _without_unsafe(table, config.store, rejected)
                 for split, item_id, first, count in _videos(table):
                     if split != packer.split:
                         packer.close()
@@ -91,6 +98,51 @@ def plan_shards(
     finally:
         refs.close()
     return [dataclasses.replace(job, rows=str(writer.location)) for job in packer.jobs]
+
+
+_SAFE_NAME = "^[A-Za-z0-9_][A-Za-z0-9_-]*$"  # `vtdata.records.ids.name_problem`, vectorized
+MAX_CLIP_ID = 200
+
+
+def _without_unsafe(table: pa.Table, store: str, rejected: ShardResult) -> pa.Table:
+    """`table` less the clips whose split or clip_id could steer a write (`../x`, `a/b`, a dot),
+    each appended to `rejected` as a failed row; the table itself when every name is safe."""
+    split_ok = pc.and_(
+        pc.match_substring_regex(table.column("split"), _SAFE_NAME),
+        pc.less_equal(pc.utf8_length(table.column("split")), 64),
+    )
+    clip_ok = pc.and_(
+        pc.match_substring_regex(table.column("clip_id"), _SAFE_NAME),
+        pc.less_equal(pc.utf8_length(table.column("clip_id")), MAX_CLIP_ID),
+    )
+    ok = pc.fill_null(pc.and_(split_ok, clip_ok), False)
+    if pc.all(ok).as_py():
+        return table
+    bad = table.filter(pc.invert(ok)).select(["clip_id", "id", "split", "start", "end"]).to_pylist()
+    for row in bad:
+        problem = name_problem(row["split"])
+        reason = BAD_SPLIT if problem else BAD_CLIP_ID
+        problem = problem or name_problem(row["clip_id"], "clip_id", MAX_CLIP_ID)
+        where = f"clip {str(row['clip_id'])[:80]!r} of id {str(row['id'])[:80]!r}"
+        rejected.failures.append(
+            Failure(str(row["clip_id"]), str(row["id"]), reason, f"{where}: {problem}; in no shard")
+        )
+        rejected.rows.append(
+            IndexRow(
+                clip_id=str(row["clip_id"]),
+                id=str(row["id"]),
+                shard=None,
+                split=str(row["split"]),
+                store=store,
+                media="",
+                num_frames=0,
+                bytes=0,
+                start=float(row["start"]),
+                end=float(row["end"]),
+                reason=reason,
+            )
+        )
+    return table.filter(ok)
 
 
 def _videos(table: pa.Table) -> Iterator[tuple[str, str, int, int]]:

@@ -71,6 +71,9 @@ class ShardJob:
         return load_tasks(self)
 
 
+REJECTED = "rejected"  # the pseudo-result of clips planned into no shard (unsafe split or clip_id)
+
+
 @dataclass
 class ShardResult:
     """What a finished job wrote: its tar files with their sizes, one index row per clip, failures."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import itertools
 import json
 import os
 import re
@@ -28,13 +29,21 @@ from vtdata.engine.local import LocalEngine
 from vtdata.engine.storage import Location
 from vtdata.records.clips import Clip
 from vtdata.records.folders import check_writable, owned_folder
-from vtdata.records.names import DATASET_NAME, DONE_DIR, INDEX_NAME, PLAN_NAME, SHARD_LOCK, STATS_NAME
+from vtdata.records.names import (
+    DATASET_NAME,
+    DONE_DIR,
+    INDEX_NAME,
+    JOBS_LOCK,
+    PLAN_NAME,
+    SHARD_LOCK,
+    STATS_NAME,
+)
 from vtdata.shard.config import PipelineConfig
 from vtdata.shard.job import read_done, run_job
 from vtdata.shard.media import MediaRef, Refs
 from vtdata.shard.outputs import write_outputs
 from vtdata.shard.plan import plan_digest, plan_shards
-from vtdata.shard.records import ShardJob
+from vtdata.shard.records import REJECTED, ShardJob, ShardResult
 
 _OUR_TAR = re.compile(r"^[A-Za-z0-9_-]+-\d{6}(_\d+)?\.tar$")
 
@@ -87,13 +96,15 @@ def shard(
     started = time.monotonic()
     out = out_dir if storage.is_url(out_dir) else Path(out_dir)
     engine = engine or LocalEngine(1)
-    with _output_folder(out), _locked(out):
-        jobs = plan_shards(clips, refs, config, out)
+    with _output_folder(out), _locked(out) as jobs_lock:
+        rejected = ShardResult(REJECTED, "", "")
+        jobs = plan_shards(clips, refs, config, out, rejected)
         if not jobs:
             wanted = config.shards.splits
             splits = f" of the splits {', '.join(wanted)}" if wanted is not None else ""
             source = clips if isinstance(clips, (str, Path)) else "the clip table"
-            raise ShardError(f"no clips to shard: {source} holds no clip{splits}; nothing written")
+            unsafe = f" ({len(rejected.rows)} with an unsafe split or clip_id)" if rejected.rows else ""
+            raise ShardError(f"no clips to shard: {source} holds no clip{splits}{unsafe}; nothing written")
         if overwrite:
             clear_output(out, keep_plan=storage.name_of(jobs[0].rows))
         _remove_temporaries(out)
@@ -107,6 +118,7 @@ def shard(
         written = 0
         if engine.remote:
             pending = [absolute(job) for job in pending]
+        jobs_lock.share()  # from here on this run's own jobs hold it too (shared)
         outcomes = engine.map_unordered(run_job, pending, config, engine.threads, progress=progress)
         for job, outcome in outcomes:
             if isinstance(outcome, TaskError):
@@ -121,7 +133,9 @@ def shard(
                 f"{len(errors)} shard {jobs_word} raised ({names}): {last}; the others are done, a rerun "
                 f"retries these (--debug shows the traceback). First error:\n{errors[0][1]}"
             )
-        stats = write_outputs(out, (read_done(out, job, check=False) for job in jobs), config, digest)
+        done = (read_done(out, job, check=False) for job in jobs)
+        results = itertools.chain([rejected] if rejected.rows else [], done)
+        stats = write_outputs(out, results, config, digest)
     return ShardSummary(
         out_dir=out,
         jobs=len(jobs),
@@ -189,12 +203,28 @@ def _output_folder(out: Location) -> Iterator[None]:
         yield
 
 
+SURVIVOR_WAIT = 10.0  # seconds a run waits for the jobs of an earlier, killed run to end
+
+
+class _JobsLock:
+    """`<out>/.shard.jobs.lock`: taken exclusively before the run touches the folder, so no job of an
+    earlier run (a worker that outlived its killed parent) still writes there; `share()` then lets
+    this run's jobs hold it shared (`vtdata.shard.job`)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+
+    def share(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_SH)
+
+
 @contextlib.contextmanager
-def _locked(out: Location) -> Iterator[None]:
+def _locked(out: Location) -> Iterator[_JobsLock]:
     if storage.is_url(out):  # no locks on object stores (see the module docstring)
-        yield
+        yield _JobsLock(None)
         return
-    with open(out / SHARD_LOCK, "a+") as handle:
+    with open(out / SHARD_LOCK, "a+") as handle, open(out / JOBS_LOCK, "a+") as jobs:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -202,6 +232,23 @@ def _locked(out: Location) -> Iterator[None]:
                 f"{out}: another `vtdata shard` is writing here; wait for it, or stop it"
             ) from None
         try:
-            yield
+            _wait_exclusive(out, jobs)
+            yield _JobsLock(jobs)
         finally:
+            fcntl.flock(jobs, fcntl.LOCK_UN)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _wait_exclusive(out: Path, jobs) -> None:
+    waited = time.monotonic() + SURVIVOR_WAIT
+    while True:
+        try:
+            fcntl.flock(jobs, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > waited:
+                raise ShardError(
+                    f"{out}: jobs of an earlier `vtdata shard` still write here (they hold {JOBS_LOCK}); "
+                    "stop those processes, then rerun"
+                ) from None
+            time.sleep(0.05)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vtdata.media.decode import ClipFailure, ClipRequest, extract_clips
+from vtdata.media.damage import DAMAGED
+from vtdata.media.decode import ClipFailure, ClipFrames, ClipRequest, extract_clips
 from vtdata.media.encode import count_video_frames, encode_clip
 from vtdata.media.errors import MediaError, classify_av_error
 from vtdata.media.frameindex import FrameIndex, index_file
@@ -41,6 +42,8 @@ class Sample:
 
     members: dict[str, bytes]  # extension -> bytes, e.g. {"json": ..., "txt": ..., "000.jpg": ...}
     num_frames: int
+    decode_errors: int | None = None  # None: not decoded (an image)
+    damaged_frames: int | None = None
 
     @property
     def bytes(self) -> int:
@@ -82,6 +85,10 @@ def _frames_samples(task: VideoTask, split: str, config: PipelineConfig, threads
         if isinstance(result, ClipFailure):
             done[result.key] = Failure(clip.clip_id, task.id, result.reason, result.message)
             continue
+        damaged = _damaged(task, clip, config, result.decode_errors, result.damaged_frames)
+        if damaged is not None:
+            done[result.key] = damaged
+            continue
         # encode now: a video's JPEGs are small, its decoded frames may not be
         frames = [encode_jpeg(f, config.frames.jpeg_quality) for f in result.frames]
         meta = _metadata(
@@ -96,7 +103,9 @@ def _frames_samples(task: VideoTask, split: str, config: PipelineConfig, threads
             fps=None,
             source=_source(result.info, result.decoder),
         )
-        done[result.key] = _sample(clip, meta, {f"{k:03d}.jpg": b for k, b in enumerate(frames)})
+        sample = _sample(clip, meta, {f"{k:03d}.jpg": b for k, b in enumerate(frames)})
+        sample.decode_errors, sample.damaged_frames = result.decode_errors, result.damaged_frames
+        done[result.key] = sample
     for clip in task.clips:
         yield clip, done[clip.clip_id]
 
@@ -117,7 +126,8 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig) -> Iterat
     cfg = config.clip
     size = config.resize.spec()
     out_w, out_h = size.plan(info.width, info.height, even=True).out_size
-    sampling = SamplingSpec(mode="dense", fps=cfg.fps)
+    # at the source rate (`clip.fps: null`) every frame of the clip is kept, as `all` picks them
+    sampling = SamplingSpec(mode="dense", fps=cfg.fps) if cfg.fps else SamplingSpec(mode="all")
     times = index.times if index is not None else None
     cut = _truncated_at(info, index)
     for clip in task.clips:
@@ -129,6 +139,7 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig) -> Iterat
             )
             yield clip, Failure(clip.clip_id, task.id, "corrupt", message)
             continue
+        errors: list[str] = []
         try:
             data = encode_clip(
                 task.path,
@@ -143,12 +154,18 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig) -> Iterat
                 info=info,
                 threads=cfg.threads,
                 timeout=config.decode.timeout,
+                errors=errors,
             )
         except MediaError as exc:
             yield clip, Failure(clip.clip_id, task.id, exc.reason, exc.message)
             continue
         count = count_video_frames(data)
-        source_times = _clip_frame_times(times, start, end, sampling, count)
+        frames = _recount(task.path, start, end, sampling, config.decode.timeout, count) if errors else 0
+        damaged = _damaged(task, clip, config, len(errors), frames)
+        if damaged is not None:
+            yield clip, damaged
+            continue
+        source_times = _clip_frame_times(times, start, end, sampling, count, cfg.fps or info.fps or 25.0)
         meta = _metadata(
             task,
             clip,
@@ -161,7 +178,9 @@ def _clip_samples(task: VideoTask, split: str, config: PipelineConfig) -> Iterat
             fps=cfg.fps,
             source=_source(info, "ffmpeg"),
         )
-        yield clip, _sample(clip, meta, {"mp4": data})
+        sample = _sample(clip, meta, {"mp4": data})
+        sample.decode_errors, sample.damaged_frames = len(errors), frames
+        yield clip, sample
 
 
 def _truncated_at(info: MediaInfo, index: FrameIndex | None) -> float | None:
@@ -172,7 +191,7 @@ def _truncated_at(info: MediaInfo, index: FrameIndex | None) -> float | None:
 
 
 def _clip_frame_times(
-    times: np.ndarray | None, start: float, end: float | None, sampling: SamplingSpec, count: int
+    times: np.ndarray | None, start: float, end: float | None, sampling: SamplingSpec, count: int, fps: float
 ) -> np.ndarray:
     """Source time of each encoded frame: the frame ffmpeg's fps filter picked for slot k.
 
@@ -184,7 +203,36 @@ def _clip_frame_times(
         if len(picked) == count:
             return picked
         log.debug("fps filter gave %d frames, sampling predicts %d; reporting slot times", count, len(picked))
-    return start + np.arange(count) / float(sampling.fps)
+    return start + np.arange(count) / float(fps)
+
+
+# --- damage (vtdata.media.damage) ---------------------------------------------------------------
+
+
+def _recount(
+    path: str, start: float, end: float | None, sampling: SamplingSpec, timeout: float, count: int
+) -> int:
+    """Damaged frames among those the clip store's fps filter keeps, counted by PyAV: ffmpeg's
+    stderr says that something broke, not which frames it spoiled. All `count` of them when PyAV
+    cannot decode the clip at all."""
+    (result,) = extract_clips(
+        path, [ClipRequest("recount", start, end, sampling)], decoder="pyav", timeout=timeout
+    )
+    return result.damaged_frames if isinstance(result, ClipFrames) else count
+
+
+def _damaged(
+    task: VideoTask, clip: ClipRow, config: PipelineConfig, errors: int, frames: int
+) -> Failure | None:
+    """The `damaged` failure of a clip over `decode.max_damaged_frames`, else None."""
+    limit = config.decode.max_damaged_frames
+    if limit is None or frames <= limit:
+        return None
+    message = (
+        f"{task.path}: clip {clip.clip_id}: {frames} damaged frame(s), over decode.max_damaged_frames "
+        f"({limit}); the decoder logged {errors} error(s)"
+    )
+    return Failure(clip.clip_id, task.id, DAMAGED, message, decode_errors=errors, damaged_frames=frames)
 
 
 # --- images ------------------------------------------------------------------------------------

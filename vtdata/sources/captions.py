@@ -2,10 +2,11 @@
 
 An entry is `{"start": [s, ...], "end": [s, ...], "text": [...]}` in seconds. An entry that is
 not three lists of equal length is unusable (pairing texts with times would be a guess):
-`CaptionEntryError`. A single segment whose time is not a finite non-negative number, whose end
-is before its start, or whose text is not a string is dropped and reported by its position; a
-bare number as text (pandas-written files) is kept as text. The file is streamed member by
-member (`jsonstream.iter_object`), so the multi-GB original never sits in memory.
+`CaptionEntryError`. A single segment whose time is not a finite non-negative number up to a week
+(`MAX_SECONDS`), whose end is before its start, or whose text is not a string is dropped and
+reported by its position; a bare number as text (pandas-written files) is kept as text. The file
+is streamed member by member (`jsonstream.iter_object`), so the multi-GB original never sits in
+memory.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from vtdata.records.sources import Segment
+from vtdata.records.sources import MAX_SECONDS, Segment
 from vtdata.sources.jsonstream import iter_object
 
 
@@ -30,7 +31,7 @@ def _time(value: Any) -> float | None:
         t = float(value)
     except (TypeError, ValueError):
         return None
-    return t if math.isfinite(t) and t >= 0 else None
+    return t if math.isfinite(t) and 0 <= t <= MAX_SECONDS else None
 
 
 def _text(value: Any) -> str | None:
@@ -62,7 +63,9 @@ def parse_entry(entry: Any) -> tuple[list[Segment], list[tuple[int, str]]]:
     for k, (s_raw, e_raw, t_raw) in enumerate(zip(starts, ends, texts, strict=True)):
         start, end, text = _time(s_raw), _time(e_raw), _text(t_raw)
         if start is None or end is None:
-            problems.append((k, f"time is not a non-negative number (start={s_raw!r}, end={e_raw!r})"))
+            problems.append(
+                (k, f"time is not a number of seconds in [0, a week] (start={s_raw!r}, end={e_raw!r})")
+            )
         elif end < start:
             problems.append((k, f"end {end} < start {start}"))
         elif text is None:

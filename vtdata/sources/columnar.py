@@ -23,7 +23,7 @@ from vtdata.records.sources import ARROW_SCHEMA
 from vtdata.sources.recipe import Selector
 from vtdata.sources.report import SourceFormatError
 
-BLOCK = 16 << 20  # bytes Arrow parses at a time
+BLOCK = 2 << 20  # bytes Arrow parses at a time: larger blocks cost memory (several copies each), not time
 _EXOTIC_EDGE = (  # whitespace Python's str.strip removes but Arrow's trim might not, at either end
     r"(^[\x0b\x1c-\x1f\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}])"
     r"|([\x0b\x1c-\x1f\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]$)"

@@ -20,9 +20,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vtdata.records.ids import SeenIds
+from vtdata.records.ids import SeenIds, name_problem
 from vtdata.records.sources import SourceItem, write_sources
-from vtdata.sources.report import DUPLICATE_ID, SkipReport, SourceResult
+from vtdata.sources.report import BAD_SPLIT, DUPLICATE_ID, SkipReport, SourceResult
 
 VAL_SPLIT = "val"
 CHUNK = 4096  # candidate rows decided at a time
@@ -66,8 +66,9 @@ class Selection:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if not 0.0 < self.sample_fraction <= 1.0:
             raise ValueError(f"sample_fraction must be in (0, 1], got {self.sample_fraction}")
-        if not self.split:
-            raise ValueError("split must be a non-empty name")
+        problem = name_problem(self.split)
+        if problem is not None:  # the split names the shard tars: it must not be a path
+            raise ValueError(f"--split: {problem}")
 
 
 def file_split(path: str | Path) -> str:
@@ -139,12 +140,16 @@ class Selector:
                 continue
             if not sampled[k]:
                 continue
+            split = splits[k]
+            problem = name_problem(split) if split else None
+            if problem is not None:  # it would name the shard tars: never a path
+                self.report.skip(BAD_SPLIT, f"{where(k)}: {problem}; row skipped")
+                continue
             if known[k] or item_id in kept_ids:
                 message = f"{where(k)}: id {item_id!r} was already read earlier; row skipped"
                 self.report.skip(DUPLICATE_ID, message)
                 continue
             kept_ids.add(item_id)
-            split = splits[k]
             if not split:
                 held_out = sel.val_fraction > 0 and hash_unit(item_id, sel.seed, "split") < sel.val_fraction
                 split = VAL_SPLIT if held_out else default
@@ -181,7 +186,8 @@ class Selector:
         self, ids: pa.Array, splits: pa.Array, source: str, where: Callable[[int], str]
     ) -> tuple[np.ndarray, pa.Array]:
         """`decide` for the rows of one file when no limit is set, vectorized (the columnar path):
-        the same rows kept, the same splits, the same duplicate messages in the same order."""
+        the same rows kept, the same splits, the same duplicate messages in the same order. Its
+        splits are "" or the file name's (train/val/test), never a row's, so none is unsafe."""
         sel = self.selection
         assert sel.limit is None, "a limit takes the row path"
         candidates = np.arange(len(ids))

@@ -31,6 +31,7 @@ NO_CAPTIONS = "no_captions"  # require_captions and the video has none
 NOT_IN_CSV = "caption_not_in_csv"  # caption.json video absent from HowTo100M_v1.csv
 CONFLICT = "conflicting_url"  # table rows of one id with different URLs
 DUPLICATE_ID = "duplicate_id"  # id already emitted earlier in this run
+BAD_SPLIT = "bad_split"  # the row's split cannot be a file name (`../x`, `a/b`, NUL, a dot)
 
 
 class SourceFormatError(ValueError):

@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from vtdata.records.ids import id_from_url, safe_id
-from vtdata.records.sources import MEDIA, Segment, SourceItem
+from vtdata.records.sources import MAX_SECONDS, MEDIA, Segment, SourceItem
 from vtdata.sources.durations import parse_iso_duration
 from vtdata.sources.inputs import PathLike, base_suffix, csv_rows, expand_paths, open_text
 from vtdata.sources.recipe import Budget, Located, Selection, run
@@ -148,6 +148,8 @@ def _seconds(value: Any, what: str) -> float | None:
             raise ValueError(f"{what} {text!r} is neither seconds nor an ISO-8601 duration") from None
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"{what} {value!r} is not a non-negative number of seconds")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{what} {value!r} is over a week ({MAX_SECONDS:.0f} s): not a real time")
     return seconds
 
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vtdata.records.ids import safe_id
-from vtdata.records.sources import SourceItem, to_arrow
+from vtdata.records.sources import MAX_SECONDS, SourceItem, to_arrow
 from vtdata.sources.columnar import SAFE_ID, NotSimple, csv_batches, json_object, sources_table
 from vtdata.sources.durations import parse_iso_duration
 from vtdata.sources.files import run_files
@@ -152,8 +152,10 @@ def _columnar(path: Path, report: SkipReport, auto_split: bool) -> Iterator[tupl
                 pc.match_substring_regex(idx, "[^\\x00-\\x7f]"), pc.match_substring_regex(idx, "^[0-9]{19,}$")
             )
             clean = pc.and_(clean, pc.invert(odd))
-        clean = pc.fill_null(clean, False)
         seconds = _seconds(fields, raw)
+        # over a week (records.sources.MAX_SECONDS): the row path reports it as bad_duration
+        clean = pc.and_(clean, pc.fill_null(pc.less_equal(seconds, MAX_SECONDS), True))
+        clean = pc.fill_null(clean, False)
         good = table.filter(clean)
         meta_keys = [c for c in table.column_names if c not in _CONSUMED]
         columns = {

@@ -6,15 +6,9 @@ Routes (GET and HEAD; files honour single `Range: bytes=a-b` requests with 206/4
                                 and, when `<id>.en.vtt` exists, `<track kind="captions" srclang="en">`
     /watch/<id>.html?fault=K    the same page, but its video URL is `/fault/K/media/<id>.mp4`
     /watch/<id>.html?subs_fault=K   ... and/or its subtitle URL is `/fault/K/media/<id>.en.vtt`
-    /fault/<kind>/<path>        <path> (any route above) served badly:
-        404          404 Not Found
-        500-then-ok  the first request of each path answers 500, later ones serve it
-        429          the first request of each path answers 429 with `Retry-After: 1`, later ones serve it
-        slow         headers at once, then `slow_chunk` bytes every `slow_interval` seconds
-        truncated    Content-Length of the whole file, half the body, then the connection closes
-        corrupt      200 video/mp4 (or the path's type): an `ftyp` box, then deterministic garbage
-        html         200 with an HTML "video unavailable" page, labelled with the path's type (video/mp4)
-        html-text    the same page labelled text/html
+    /watch/<id>.html?srclang=L  ... its captions track says language L (default en)
+    /watch/<id>.html?subs_ext=E ... its captions are `<id>.en.vtt` converted to E (srv3, sbv, ttml)
+    /fault/<kind>/<path>        <path> (any route above) served badly: see `vtdata.synthetic.faults`
 Fault counters are per full path (with query) and per server; `reset()` clears them and the log.
 `requests` logs every answered request as (method, path with query, status), in order.
 """
@@ -33,10 +27,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from vtdata.records.ids import safe_id
+from vtdata.synthetic.faults import FAULT_KINDS, serve_fault
+from vtdata.synthetic.subformats import SUBTITLE_FORMATS, converted
 
 log = logging.getLogger(__name__)
 
-FAULT_KINDS = ("404", "500-then-ok", "429", "slow", "truncated", "corrupt", "html", "html-text")
 CONTENT_TYPES = {
     ".mp4": "video/mp4",
     ".webm": "video/webm",
@@ -51,11 +46,6 @@ CONTENT_TYPES = {
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _FTYP = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-_ERROR_PAGE = (
-    b"<!DOCTYPE html><html><head><title>Video unavailable</title></head>"
-    b"<body><h1>This video is no longer available</h1>"
-    b"<p>Error 4711. Please try again later.</p></body></html>\n"
-)
 Request = tuple[str, str, int]
 
 
@@ -63,13 +53,14 @@ def content_type(path: str) -> str:
     return CONTENT_TYPES.get(Path(path).suffix.lower(), "application/octet-stream")
 
 
-def watch_page(video_id: str, video_src: str, subtitles_src: str | None) -> bytes:
-    """The HTML of a watch page: one `<video>` with an MP4 `<source>` and an English captions track."""
+def watch_page(video_id: str, video_src: str, subtitles_src: str | None, srclang: str = "en") -> bytes:
+    """The HTML of a watch page: one `<video>` with an MP4 `<source>` and a captions track (English)."""
     vid, src = html.escape(video_id), html.escape(video_src)
     track = ""
     if subtitles_src is not None:
         subs = html.escape(subtitles_src)
-        track = f'\n  <track kind="captions" srclang="en" label="English" src="{subs}" default>'
+        lang = html.escape(srclang)
+        track = f'\n  <track kind="captions" srclang="{lang}" label="English" src="{subs}" default>'
     return (
         f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{vid}</title>\n'
         f'<meta property="og:title" content="{vid}">\n</head>\n<body>\n<h1>{vid}</h1>\n'
@@ -160,41 +151,34 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is None:
             return self._send(content, ctype, body)
         first = owner._count(self.path) == 1
-        if fault == "404":
-            self._error(404, "not found (fault mode)")
-        elif fault in ("500-then-ok", "429") and first:
-            retry = {"Retry-After": "1"} if fault == "429" else {}
-            self._error(int(fault[:3]), f"fault mode {fault}", retry)
-        elif fault == "slow":
-            self._send(content, ctype, body, slow=True)
-        elif fault == "truncated":
-            self._send_truncated(content, ctype, body)
-        elif fault == "corrupt":
-            self._send(self._garbage(len(content)), ctype, body)
-        elif fault in ("html", "html-text"):
-            self._send(_ERROR_PAGE, ctype if fault == "html" else CONTENT_TYPES[".html"], body, ranges=False)
-        else:
-            self._send(content, ctype, body)
+        serve_fault(self, fault, path, content, ctype, body, first)
 
     def _resolve(self, path: str, query: dict[str, list[str]]) -> tuple[bytes | None, str]:
         media = self.server.owner.root / "media"
         if path.startswith("/media/"):
             name = path[len("/media/") :]
-            if "/" in name or name.startswith(".") or not (media / name).is_file():
+            if "/" in name or name.startswith("."):
                 return None, ""
-            return (media / name).read_bytes(), content_type(name)
+            data = converted(media, name) or (
+                (media / name).read_bytes() if (media / name).is_file() else None
+            )
+            return data, content_type(name) if data is not None else ""
         if path.startswith("/watch/") and path.endswith(".html"):
             vid = path[len("/watch/") : -len(".html")]
             if safe_id(vid) != vid or not (media / f"{vid}.mp4").is_file():
                 return None, ""
-            video, subs = f"/media/{vid}.mp4", f"/media/{vid}.en.vtt"
+            subs_ext = query.get("subs_ext", ["vtt"])[0]
+            if subs_ext not in SUBTITLE_FORMATS:
+                return None, ""
+            video, subs = f"/media/{vid}.mp4", f"/media/{vid}.en.{subs_ext}"
             fault, subs_fault = query.get("fault", [""])[0], query.get("subs_fault", [""])[0]
             if fault:
                 video = f"/fault/{fault}{video}"
             if subs_fault:
                 subs = f"/fault/{subs_fault}{subs}"
             has_subs = (media / f"{vid}.en.vtt").is_file()
-            return watch_page(vid, video, subs if has_subs else None), CONTENT_TYPES[".html"]
+            lang = query.get("srclang", ["en"])[0]  # a hostile site's language code (`en/../../x`)
+            return watch_page(vid, video, subs if has_subs else None, lang), CONTENT_TYPES[".html"]
         return None, ""
 
     # -- responses -----------------------------------------------------------------------------
@@ -225,7 +209,27 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return start, end
 
-    def _send(self, data: bytes, ctype: str, body: bool, *, slow: bool = False, ranges: bool = True) -> None:
+    def _redirect(self, location: str) -> None:
+        data = b"<html><body>moved</body></html>\n"
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Type", CONTENT_TYPES[".html"])
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _send(
+        self,
+        data: bytes,
+        ctype: str,
+        body: bool,
+        *,
+        pace: tuple[int, float] | None = None,
+        ranges: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer 200/206/416 with `data`; `pace` = (bytes, seconds) sends it that slowly."""
         size = len(data)
         span = self._byte_range(size) if ranges else None
         if span is False:
@@ -245,21 +249,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(end - start + 1))
         if ranges:
             self.send_header("Accept-Ranges", "bytes")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.end_headers()
         if not body:
             return
         payload = data[start : end + 1]
-        if not slow:
+        if pace is None:
             self.wfile.write(payload)
             return
         owner = self.server.owner
+        chunk, interval = pace
         owner._slow_started()
         try:
-            for k in range(0, len(payload), owner.slow_chunk):
-                if owner._stopping.wait(owner.slow_interval):
+            for k in range(0, len(payload), chunk):
+                if owner._stopping.wait(interval):
                     self.close_connection = True
                     return
-                self.wfile.write(payload[k : k + owner.slow_chunk])
+                self.wfile.write(payload[k : k + chunk])
                 self.wfile.flush()
         finally:
             owner._slow_ended()

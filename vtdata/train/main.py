@@ -121,17 +121,20 @@ def _broadcast(node: Node, value):
     return box[0]
 
 
-def _tokenizer_and_loss(cfg: TrainConfig, node: Node) -> tuple[CaptionTokenizer, str]:
-    """Train the tokenizer on the training captions (rank 0) and resolve loss='auto'."""
+def _tokenizer_and_loss(cfg: TrainConfig, node: Node) -> tuple[CaptionTokenizer, str, int]:
+    """Train the tokenizer on the training captions (rank 0), resolve loss='auto', and count the
+    most texts any training clip has (max_texts=None uses it, so no positive is ever dropped)."""
     payload = None
     if node.is_main:
         texts, most = scan_texts(cfg.train_shards, cfg.train_split)
         tokenizer = CaptionTokenizer.train(texts, cfg.tokenizer, cfg.vocab_size, cfg.model.context_length)
         mode = cfg.loss if cfg.loss != "auto" else ("milnce" if most > 1 else "infonce")
         log.info("tokenizer: %d entries from %d texts; loss %s", tokenizer.vocab_size, len(texts), mode)
-        payload = (tokenizer.to_dict(), mode)
-    state, mode = _broadcast(node, payload)
-    return CaptionTokenizer.from_dict(state), mode
+        if cfg.max_texts is not None and most > cfg.max_texts and mode == "milnce":
+            log.warning("max_texts=%d drops positives: some clips have %d texts", cfg.max_texts, most)
+        payload = (tokenizer.to_dict(), mode, most)
+    state, mode, most = _broadcast(node, payload)
+    return CaptionTokenizer.from_dict(state), mode, most
 
 
 def _check_resume(cfg: TrainConfig, saved: dict) -> None:
@@ -185,6 +188,8 @@ def _train(cfg: TrainConfig, node: Node, progress: Progress | None) -> TrainResu
     saved = None
     if cfg.resume:
         saved = load_checkpoint(ckpt_path if cfg.resume == "latest" else cfg.resume)
+        if cfg.max_texts is None:  # resolved when the run began
+            cfg = dataclasses.replace(cfg, max_texts=(saved.get("config") or {}).get("max_texts"))
         _check_resume(cfg, saved)
         log.info("resuming %s at step %d", saved["path"], saved["step"])
     threads = cfg.threads or _cpu_threads(cfg, node)
@@ -193,7 +198,9 @@ def _train(cfg: TrainConfig, node: Node, progress: Progress | None) -> TrainResu
     _seed_everything(cfg.seed)
 
     if saved is None:
-        tokenizer, loss_mode = _tokenizer_and_loss(cfg, node)
+        tokenizer, loss_mode, most = _tokenizer_and_loss(cfg, node)
+        if cfg.max_texts is None:
+            cfg = dataclasses.replace(cfg, max_texts=most)
         model_cfg = dataclasses.replace(cfg.model, vocab_size=tokenizer.vocab_size)
     else:
         tokenizer, loss_mode = CaptionTokenizer.from_dict(saved["tokenizer"]), saved["loss_mode"]

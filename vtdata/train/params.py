@@ -78,7 +78,7 @@ class TrainConfig:
     weight_decay: float = 0.05
     grad_clip: float = 1.0
     loss: Literal["auto", "infonce", "milnce"] = "auto"
-    max_texts: int = 4
+    max_texts: int | None = None  # MIL-NCE texts per clip; None: the most any training clip has
     tokenizer: Literal["word", "bpe"] = "word"
     vocab_size: int = 8000
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
@@ -110,6 +110,8 @@ class TrainConfig:
             )
         if self.warmup_steps < 0 or self.lr <= 0 or self.min_lr < 0:
             problems.append("warmup_steps and min_lr must be >= 0 and lr > 0")
+        if self.max_texts is not None and self.max_texts < 1:
+            problems.append(f"max_texts must be >= 1 or None, got {self.max_texts}")
         if self.loss not in ("auto", "infonce", "milnce"):
             problems.append(f"loss must be auto, infonce or milnce, not {self.loss!r}")
         if self.precision not in ("auto", "fp32", "bf16", "fp16"):
