@@ -11,6 +11,13 @@ for those).
 `$VTDATA_REAL_DATA` (default: `../shared/real` beside the checkout); a test that asks for one is
 marked `real_data` and skipped with one reason where the folder is absent.
 
+`clip_tables` are a clips.parquet (one clip per WebVid-like video and CC3M-like image, 36 in
+all) and the media.parquet naming their files, to shard without a download store.
+
+`s3` is a real S3 endpoint for the session: moto's server on 127.0.0.1, a versioned bucket, and
+the AWS_* variables pointing at it (s3fs, boto3 and subprocesses read them); skipped with one
+reason where `pip install -e ".[dev]"` did not bring moto, boto3 and s3fs.
+
 `quickstart` is the output of one `vtdata quickstart` run, shared by all workers (see below).
 
 `shard_sets` are shard folders written by the real shard stage from the synthetic corpus (for
@@ -23,12 +30,14 @@ from __future__ import annotations
 
 import fcntl
 import io
+import logging
 import os
 import subprocess
 import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -134,15 +143,94 @@ def _clips(corpus, dataset: str) -> list[Clip]:
     ]
 
 
+def _media_table(corpus, path: Path) -> Path:
+    """media.parquet naming the files of the corpus's WebVid-like videos and CC3M-like images."""
+    items = corpus.of("webvid") + corpus.of("cc3m")
+    rows = [{"id": i.id, "path": str(corpus.path(i)), "media": i.media, "dataset": i.dataset} for i in items]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return path
+
+
+@dataclass(frozen=True)
+class ClipTables:
+    clips: Path  # clips.parquet
+    media: Path  # media.parquet
+
+
+@pytest.fixture(scope="session")
+def clip_tables(synthetic_corpus, tmp_path_factory) -> ClipTables:
+    root = tmp_path_factory.mktemp("clip-tables")
+    _media_table(synthetic_corpus, root / "media.parquet")
+    clips = _clips(synthetic_corpus, "webvid") + _clips(synthetic_corpus, "cc3m")
+    return ClipTables(write_clips(clips, root / "clips.parquet"), root / "media.parquet")
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint: str  # http://127.0.0.1:PORT
+    bucket: str
+    client: Any  # a boto3 S3 client for it
+
+    def url(self, prefix: str) -> str:
+        return f"s3://{self.bucket}/{prefix}"
+
+    def keys(self, prefix: str) -> list[str]:
+        """Keys under `prefix/`, relative to it, sorted."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{prefix}/")
+        return sorted(o["Key"][len(prefix) + 1 :] for page in pages for o in page.get("Contents", []))
+
+    def read(self, prefix: str, name: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=f"{prefix}/{name}")["Body"].read()
+
+    def versions(self, prefix: str) -> dict[str, list[str]]:
+        """Every version id each key under `prefix/` has had (each upload makes one), oldest first."""
+        pages = self.client.get_paginator("list_object_versions").paginate(
+            Bucket=self.bucket, Prefix=f"{prefix}/"
+        )
+        found: dict[str, list] = {}
+        for page in pages:
+            for v in page.get("Versions", []):
+                found.setdefault(v["Key"][len(prefix) + 1 :], []).append((v["LastModified"], v["VersionId"]))
+        return {key: [vid for _, vid in sorted(vs)] for key, vs in sorted(found.items())}
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory):
+    skip = "the S3 tests need moto[server], boto3 and s3fs: pip install -e '.[dev]'"
+    for module in ("moto.server", "boto3", "s3fs"):
+        pytest.importorskip(module, reason=skip)
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as env:
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION"):
+            env.delenv(name, raising=False)
+        nowhere = str(tmp_path_factory.mktemp("aws") / "none")  # no ~/.aws files read
+        env.setenv("AWS_CONFIG_FILE", nowhere)
+        env.setenv("AWS_SHARED_CREDENTIALS_FILE", nowhere)
+        env.setenv("AWS_ENDPOINT_URL", endpoint)
+        env.setenv("AWS_ACCESS_KEY_ID", "vtdata-test")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "vtdata-test")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        client = boto3.client("s3")
+        bucket = "vtdata-test"
+        client.create_bucket(Bucket=bucket)
+        client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        try:
+            yield S3Server(endpoint, bucket, client)
+        finally:
+            server.stop()
+
+
 @pytest.fixture(scope="session")
 def shard_sets(synthetic_corpus, tmp_path_factory) -> ShardSets:
     root = tmp_path_factory.mktemp("loader-shards")
-    items = synthetic_corpus.of("webvid") + synthetic_corpus.of("cc3m")
-    rows = [
-        {"id": i.id, "path": str(synthetic_corpus.path(i)), "media": i.media, "dataset": i.dataset}
-        for i in items
-    ]
-    pq.write_table(pa.Table.from_pylist(rows), root / "media.parquet")
+    _media_table(synthetic_corpus, root / "media.parquet")
     refs = refs_from_table(root / "media.parquet")
     videos, images = _clips(synthetic_corpus, "webvid"), _clips(synthetic_corpus, "cc3m")
     write_clips(videos, root / "webvid.parquet")

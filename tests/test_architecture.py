@@ -26,12 +26,13 @@ ALLOWED: dict[str, set[str]] = {
     "shard": {"config", "records", "media", "engine", "download"},
     "loader": {"config", "records", "media"},
     "train": {"config", "records", "media", "loader"},
+    "realign": {"config", "records", "media", "loader", "train", "shard"},
     "synthetic": {"config", "records", "media", "sources"},
     "quickstart": {"config", "records", "synthetic"},
     "report": {"config", "records", "media", "download", "align", "shard", "train"},
     "cli": {
         "config", "records", "media", "engine", "sources", "download", "align", "shard", "loader",
-        "train", "synthetic", "quickstart", "report",
+        "train", "realign", "synthetic", "quickstart", "report",
     },  # fmt: skip
     "__main__": {"cli"},
     "__init__": set(),

@@ -105,3 +105,7 @@ def test_plan_table_gives_the_tasks_of_plan_over_the_same_rows(tmp_path):
         by_table = list(plan_table(path, priors, config, b))
         assert a == b and a.duplicates == 300
         assert by_items == by_table
+        decided = count_plan([i.id for i in items], priors, config, keep=True)
+        c = PlanCounts()
+        assert list(plan_table(path, priors, config, c, decided)) == by_table  # the ledger asked once
+        assert c == a == decided.counts

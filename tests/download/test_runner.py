@@ -146,7 +146,9 @@ def test_hard_deadline_abandons_a_stuck_worker(synthetic_corpus, tmp_path):
         summary = download([stuck], tmp_path / "store", DownloadConfig(sections=True, deadline=1.0))
         elapsed = time.monotonic() - started
     assert summary.failed == {"timeout": 1} and summary.abandoned == 1
-    assert elapsed < 6.0
+    # without the backstop the trickle (256 bytes per 0.3 s) would hold the item for hours; the
+    # bound is loose so that a loaded machine cannot fail it, and still far below that
+    assert elapsed < 30.0
     with Ledger(tmp_path / "store", readonly=True) as ledger:
         assert "hard deadline" in ledger.get("stuck").message
 

@@ -13,6 +13,7 @@ from vtdata import __version__
 from vtdata.cli.align import align_cmd
 from vtdata.cli.download import download_cmd
 from vtdata.cli.errors import DEBUG_ENV, to_click
+from vtdata.cli.realign import realign_cmd
 from vtdata.cli.report import report_cmd
 from vtdata.cli.shard import shard_cmd
 from vtdata.cli.sources import sources_group
@@ -59,6 +60,7 @@ def main(debug: bool) -> None:
       shard            sample frames and write WebDataset shards + index
       train-reference  train a small dual encoder on the shards
       evaluate         text<->video retrieval metrics of a checkpoint
+      realign          re-time captions with a trained model (ASR misalignment)
     Try `vtdata quickstart` to run everything on a built-in synthetic corpus, and
     `vtdata serve` to serve that corpus and follow the tour by hand, and `vtdata report`
     to see any of the outputs as one HTML page.
@@ -71,6 +73,7 @@ for command in (
     align_cmd,
     train_reference_cmd,
     evaluate_cmd,
+    realign_cmd,
     shard_cmd,
     quickstart_cmd,
     serve_cmd,

@@ -122,9 +122,15 @@ def download(
         if removed:
             log.info("%s: removed %d partial files of an interrupted run", store, removed)
         with Ledger(store) as ledger:
-            expected = count_plan(_ids(sources), ledger.priors_of, config)
+            table = isinstance(sources, (str, Path))
+            decided = count_plan(_ids(sources), ledger.priors_of, config, keep=table)
+            expected = decided.counts if table else decided
             counts = PlanCounts()
-            tasks = _plan(sources, ledger.priors_of, config, counts)
+            tasks = (
+                plan_table(sources, ledger.priors_of, config, counts, decided)
+                if table
+                else plan(iter(sources), ledger.priors_of, config, counts)
+            )
             summary = DownloadSummary(str(store), partials_removed=removed)
             fetch = RemoteFetch(engine) if engine is not None and engine.remote else _fetch_here
             _Scheduler(store, config, ledger, summary, progress, expected.todo, fetch).run(tasks)

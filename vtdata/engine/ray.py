@@ -9,7 +9,10 @@ is retried `max_retries` times, which is safe because every job function here is
 
 Progress flows back while a task runs: the task reports its running count to a small counter
 actor a few times a second, and the driver polls it between results. Counts are kept per item
-as a maximum, so a retried task does not count its clips twice.
+as a maximum, so a retried task does not count its clips twice. The counter lives on the
+driver's node: a node lost mid-run takes only its own tasks (which are retried elsewhere), never
+the run's bookkeeping. Each result comes back with the id of the node that made it
+(`RayEngine.nodes`), so a run can tell where its work went.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import itertools
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -69,6 +73,7 @@ class RayEngine:
     """Run functions as Ray tasks; needs a joined Ray (see `ray_cluster`) while it is used.
 
     `threads` is the thread count each task should use for decoding (default: its CPUs, at least 1).
+    `nodes` counts the tasks that finished on each Ray node (by node id), over every call.
     """
 
     remote = True
@@ -89,6 +94,7 @@ class RayEngine:
         self.max_retries = max_retries
         self.max_in_flight = max_in_flight
         self.threads = max(1, int(num_cpus)) if threads is None else threads
+        self.nodes: Counter[str] = Counter()
         options = {"num_cpus": num_cpus, "max_retries": max_retries, "retry_exceptions": True}
         self._item_task = self.ray.remote(**options)(_run_item)
         self._call_task = self.ray.remote(**options)(_call)
@@ -120,8 +126,9 @@ class RayEngine:
             return
         source = itertools.chain([first], source)
         shared_refs = [ray.put(value) for value in shared]
-        counter = ray.remote(num_cpus=0)(_Counter).remote() if progress is not None else None
+        counter = _counter_on_this_node(ray) if progress is not None else None
         limit = self.in_flight_limit()
+        before = Counter(self.nodes)
         pending: dict[Any, Any] = {}
         shown = 0
         try:
@@ -144,6 +151,8 @@ class RayEngine:
                 ray.cancel(ref)
             if counter is not None:
                 ray.kill(counter)
+            ran = self.nodes - before
+            log.info("ray: %d task(s) finished on %d node(s): %s", ran.total(), len(ran), dict(ran))
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """`fn(*args, **kwargs)` as one Ray task, waited for; raises what Ray raises when every try failed."""
@@ -151,9 +160,20 @@ class RayEngine:
 
     def _result(self, ref: Any) -> Any:
         try:
-            return self.ray.get(ref)
+            node, result = self.ray.get(ref)
         except self.ray.exceptions.RayError as exc:
             return TaskError(str(exc))
+        self.nodes[node] += 1
+        return result
+
+
+def _counter_on_this_node(ray) -> Any:
+    """The progress actor, pinned to the driver's node: unpinned, or pinned softly (which moves it off a
+    node whose CPUs are busy), it may land on a worker node and die with it."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    return ray.remote(num_cpus=0, scheduling_strategy=here)(_Counter).remote()
 
 
 def _forward(ray, counter, shown: int, progress: Callable[[int], None]) -> int:
@@ -198,10 +218,13 @@ class _Reporter:
         ray.get(self.counter.report.remote(self.index, self.count))
 
 
-def _run_item(fn: Callable[..., Any], item: Any, index: int, counter, *shared: Any) -> Any:
+def _run_item(fn: Callable[..., Any], item: Any, index: int, counter, *shared: Any) -> tuple[str, Any]:
+    """`(this node's id, fn(item, report, *shared))`."""
+    import ray
+
     report = _Reporter(counter, index) if counter is not None else None
     try:
-        return fn(item, report, *shared)
+        return ray.get_runtime_context().get_node_id(), fn(item, report, *shared)
     finally:
         if report is not None:
             report.close()

@@ -6,7 +6,12 @@ written exactly as without this module: a hidden `.<name>.tmp` renamed into plac
 through fsspec: a file is made on local disk first and then uploaded, straight to its final key
 on object stores (an upload appears whole or not at all, and renames there are copies), via a
 hidden temporary name and a rename on filesystems where a half-written file would be visible
-(`file://`). Object stores need their fsspec backend installed (`pip install s3fs`, `gcsfs`, ...).
+(`file://`). Object stores need their fsspec backend installed (`pip install s3fs`, `gcsfs`, ...),
+configured as that backend reads it (for S3: `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, ... or
+`~/.aws`; see docs/scale.md).
+
+Listings are never cached: the files of a run are written by other processes (workers, other
+nodes), and a listing cached by the driver would hide them (a finished shard seen as missing).
 """
 
 from __future__ import annotations
@@ -139,7 +144,7 @@ def _fs(url: str):
         from fsspec.core import url_to_fs
     except ImportError as exc:
         raise RuntimeError(f"{url}: writing to a URL needs fsspec: pip install 'vtdata[ray]'") from exc
-    return url_to_fs(url)
+    return url_to_fs(url, use_listings_cache=False)
 
 
 def _renames(fs) -> bool:

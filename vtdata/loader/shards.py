@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 import os
 import random
+import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import webdataset as wds
+from webdataset.gopen import gopen_schemes
 
 from vtdata.loader.state import SharedState, worker_info
+from vtdata.loader.tars import url_filesystem
 from vtdata.records.names import INDEX_NAME
 from vtdata.records.shards import read_index
 
@@ -50,28 +54,70 @@ def _index_counts(index_path: Path) -> tuple[dict[str, int], dict[str, set[str]]
     return counts, splits
 
 
-def _from_directory(directory: Path, split: str | None) -> ShardSet:
-    index = directory / INDEX_NAME
-    if not index.is_file():
-        raise FileNotFoundError(
-            f"{directory}: no {INDEX_NAME} here; pass the shard files as a brace pattern instead, "
-            f"e.g. '{directory}/train-{{000000..000009}}.tar'"
-        )
-    counts, splits = _index_counts(index)
+def _no_index(folder: str) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"{folder}: no {INDEX_NAME} here; pass the shard files as a brace pattern instead, "
+        f"e.g. '{folder}/train-{{000000..000009}}.tar'"
+    )
+
+
+def _pick(index: str, counts: dict[str, int], splits: dict[str, set[str]], split: str | None) -> list[str]:
+    """The shard names of `split` (all of them when the index holds one split only)."""
     if split is None:
         if len(splits) > 1:
             raise ValueError(f"{index} holds the splits {sorted(splits)}; pick one with split=...")
-        names = sorted(counts)
-    else:
-        if split not in splits:
-            raise ValueError(f"{index} has no split {split!r}; it has {sorted(splits)}")
-        names = sorted(splits[split])
-    missing = [name for name in names if not (directory / name).is_file()]
+        return sorted(counts)
+    if split not in splits:
+        raise ValueError(f"{index} has no split {split!r}; it has {sorted(splits)}")
+    return sorted(splits[split])
+
+
+def _shard_set(index: str, folder: str, names: list[str], present, counts: dict[str, int]) -> ShardSet:
+    missing = [name for name in names if name not in present]
     if missing:
         raise FileNotFoundError(
-            f"{index} lists {len(missing)} shard(s) that are not in {directory}: {missing[:3]}"
+            f"{index} lists {len(missing)} shard(s) that are not in {folder}: {missing[:3]}"
         )
-    return ShardSet(tuple(str(directory / name) for name in names), tuple(counts[name] for name in names))
+    return ShardSet(tuple(f"{folder}/{name}" for name in names), tuple(counts[name] for name in names))
+
+
+def _from_directory(directory: Path, split: str | None) -> ShardSet:
+    index = directory / INDEX_NAME
+    if not index.is_file():
+        raise _no_index(str(directory))
+    counts, splits = _index_counts(index)
+    names = _pick(str(index), counts, splits, split)
+    present = {name for name in names if (directory / name).is_file()}
+    return _shard_set(str(index), str(directory), names, present, counts)
+
+
+def _from_url_folder(url: str, split: str | None) -> ShardSet:
+    """A shard folder on an object store (`s3://bucket/shards`): its index.parquet read through fsspec."""
+    folder = url.rstrip("/")
+    fs, root = url_filesystem(folder)
+    index = f"{folder}/{INDEX_NAME}"
+    with tempfile.TemporaryDirectory(prefix="vtdata-index-") as tmp:
+        local = Path(tmp) / INDEX_NAME
+        try:
+            fs.get_file(f"{root}/{INDEX_NAME}", str(local))
+        except FileNotFoundError:
+            raise _no_index(folder) from None
+        counts, splits = _index_counts(local)
+    names = _pick(index, counts, splits, split)
+    present = {path.rstrip("/").rsplit("/", 1)[-1] for path in fs.ls(root, detail=False)}
+    return _shard_set(index, folder, names, present, counts)
+
+
+def _is_url_folder(spec: str) -> bool:
+    """A URL read through fsspec (`s3://...`; not one webdataset opens: http, pipe, ...) that names a
+    folder: no brace pattern, no tar file name."""
+    scheme = _URL.match(spec)
+    if scheme is None or scheme.group(1) in gopen_schemes or "{" in spec:
+        return False
+    return not re.search(r"\.(tar|tgz|tar\.gz|tar\.bz2|tar\.xz)$", spec)
+
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def _counts_beside(urls: Sequence[str]) -> tuple[int, ...] | None:
@@ -88,9 +134,12 @@ def _counts_beside(urls: Sequence[str]) -> tuple[int, ...] | None:
 
 
 def resolve_shards(spec: str | os.PathLike | Sequence[str], split: str | None = None) -> ShardSet:
-    """One shard set from a brace pattern, a list of URLs, or a directory holding index.parquet."""
+    """One shard set from a brace pattern, a list of URLs, or a directory (a local path, or a folder URL
+    such as `s3://bucket/shards`) holding index.parquet."""
     if isinstance(spec, os.PathLike) or (isinstance(spec, str) and os.path.isdir(spec)):
         return _from_directory(Path(spec), split)
+    if isinstance(spec, str) and _is_url_folder(spec):
+        return _from_url_folder(spec, split)
     if isinstance(spec, str):
         urls = wds.shardlists.expand_urls(spec)
     else:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 import webdataset as wds
-from webdataset.gopen import gopen
+from webdataset.gopen import gopen, gopen_schemes
 
 BLOCK = 512
 _REGULAR = (b"0", b"\0", b"7")
@@ -165,10 +165,15 @@ class _Prepended(io.RawIOBase):
 
 
 def open_shard(url: str) -> BinaryIO:
-    """A buffered binary stream of a shard: local paths and file:// directly, other URLs via wds.gopen."""
+    """A buffered binary stream of a shard: local paths and file:// directly, the URLs webdataset
+    opens (`pipe:`, http(s), gs, hf, ...) via wds.gopen, and other URLs (`s3://`, `az://`, ...)
+    through fsspec, which webdataset does not know."""
     path = url[len("file://") :] if url.startswith("file://") else url
+    scheme = url.split("://", 1)[0] if "://" in url else ""
     if "://" not in path and not path.startswith("pipe:"):
         stream: BinaryIO = open(path, "rb", buffering=1 << 20)  # noqa: SIM115 - the caller closes it
+    elif scheme and scheme not in gopen_schemes:
+        stream = open_fsspec(url)
     else:
         stream = gopen(url, "rb")
     if hasattr(stream, "peek"):  # buffered already: sniff without consuming, no second buffer
@@ -180,6 +185,25 @@ def open_shard(url: str) -> BinaryIO:
         if head.startswith(magic):
             return opener(stream)
     return stream
+
+
+def url_filesystem(url: str):
+    """`(fsspec filesystem, path)` of `url`, its backend (e.g. s3fs) configured from the environment.
+
+    Made in the process that reads: an s3fs made before a DataLoader forks its workers must not be
+    used in them. Listings are not cached (a shard folder may be written while it is read).
+    """
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError as exc:
+        raise RuntimeError(f"{url}: reading this URL needs fsspec and its backend: pip install s3fs") from exc
+    return url_to_fs(url, use_listings_cache=False)
+
+
+def open_fsspec(url: str) -> BinaryIO:
+    """`url` opened for reading through fsspec, read ahead in blocks of 4 MiB."""
+    fs, path = url_filesystem(url)
+    return fs.open(path, "rb", block_size=1 << 22)
 
 
 class TarSamples:

@@ -47,3 +47,10 @@ def report_path(clips: str | Path) -> Path:
 def temporary(path: Path) -> Path:
     """The hidden name a file is written under before its atomic rename: `.<name>.tmp`."""
     return path.with_name(f".{path.name}.tmp")
+
+
+def realign_parts(clips: str | Path) -> Path:
+    """Where `vtdata realign` keeps one result file per video until the table is written (resume):
+    `realigned.parquet` -> `.realigned.parts/`."""
+    clips = Path(clips)
+    return clips.with_name(f".{clips.stem}.parts")

@@ -10,6 +10,7 @@
 
 from vtdata.synthetic.captions import youtube_autocaption_vtt
 from vtdata.synthetic.corpus import SyntheticCorpus, generate
+from vtdata.synthetic.narrated import NARRATION_TRUTH, Sentence, asr_clips, read_truth, true_clips
 from vtdata.synthetic.native import NativeFiles
 from vtdata.synthetic.server import FAULT_KINDS, SyntheticServer
 from vtdata.synthetic.spec import SyntheticSpec
@@ -17,14 +18,19 @@ from vtdata.synthetic.truth import CaptionLine, ShownSegment, SpokenWord, Synthe
 
 __all__ = [
     "FAULT_KINDS",
+    "NARRATION_TRUTH",
     "CaptionLine",
     "NativeFiles",
+    "Sentence",
     "ShownSegment",
     "SpokenWord",
     "SyntheticCorpus",
     "SyntheticItem",
     "SyntheticServer",
     "SyntheticSpec",
+    "asr_clips",
     "generate",
+    "read_truth",
+    "true_clips",
     "youtube_autocaption_vtt",
 ]

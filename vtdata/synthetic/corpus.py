@@ -2,6 +2,7 @@
 
 Layout of a corpus root:
     corpus.json          spec + ground truth of every item (`truth.SyntheticItem`), byte-stable
+    narration.parquet    with `narration_lags`: every spoken sentence's ASR and true times (`narrated`)
     media/<file>         <id>.mp4 videos, <id>.en.vtt auto-captions, img<n>.jpg/.png images
     .render-keys.json    which render parameters made each media file (for reuse)
 """
@@ -22,6 +23,7 @@ from vtdata.media.encode import encode_frames
 from vtdata.media.ffmpeg import FFmpegError, ffmpeg_exe
 from vtdata.media.image import save_image
 from vtdata.synthetic.captions import youtube_autocaption_vtt
+from vtdata.synthetic.narrated import NARRATION_TRUTH, write_truth
 from vtdata.synthetic.native import NativeFiles, write_native
 from vtdata.synthetic.render import image_pixels, video_frames
 from vtdata.synthetic.spec import SyntheticSpec
@@ -104,7 +106,8 @@ class SyntheticCorpus:
 
 
 def _render_key(item: SyntheticItem, spec: SyntheticSpec) -> str:
-    pixels = {k: v for k, v in asdict(item).items() if k not in ("split", "caption", "lines", "vtt_style")}
+    unused = ("split", "caption", "lines", "vtt_style", "unalignable")
+    pixels = {k: v for k, v in asdict(item).items() if k not in unused}
     params: dict = {"item": pixels, "version": _RENDER_VERSION}
     if item.media == "video":
         params.update(gop=spec.keyframe_interval, crf=spec.crf, ffmpeg=ffmpeg_exe())
@@ -174,6 +177,8 @@ def generate(
     finally:
         _atomic_write(keys_path, json.dumps(done_keys, indent=1, sort_keys=True).encode())
     _atomic_write(root / TRUTH_FILE, dumps_truth(spec.to_dict(), items).encode("utf-8"))
+    if spec.narration_lags is not None:
+        write_truth(items, root / NARRATION_TRUTH)
     seconds = time.perf_counter() - started
     reused = len(items) - len(todo)
     log.info("synthetic corpus %s: %d media made, %d reused in %.1fs", root, len(todo), reused, seconds)

@@ -28,6 +28,10 @@ class SyntheticSpec:
     narration_lag: float = 0.5  # seconds the narration lags the visuals (ASR/speech lag)
     narration_lag_jitter: float = 0.0  # per-video lag = narration_lag + U(-jitter, +jitter)
     narration_audio: bool = True  # narrated videos carry a (silent) AAC track, like real ones
+    # Misaligned narration (`vtdata realign`'s ground truth): each video's lag is drawn from this
+    # (min, max) range, negative = the narrator speaks ahead of the picture; replaces narration_lag
+    narration_lags: tuple[float, float] | None = None
+    unalignable: float = 0.0  # share of sentences that describe nothing on screen
     image_size: tuple[int, int] = (128, 96)  # CC3M image width, height
     png_every: int = 4  # every n-th image is a PNG (0: none)
     exif_rotate_every: int = 5  # every n-th JPEG is stored rotated with an EXIF Orientation tag (0: none)
@@ -55,11 +59,19 @@ class SyntheticSpec:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if self.narration_lag < 0 or self.narration_lag_jitter > self.narration_lag:
             raise ValueError("narration_lag must be >= 0 and >= narration_lag_jitter")
+        if self.narration_lags is not None and not self.narration_lags[0] <= self.narration_lags[1]:
+            raise ValueError(f"narration_lags must be (min, max), min <= max; got {self.narration_lags}")
+        if not 0 <= self.unalignable < 1:
+            raise ValueError(f"unalignable must be in [0, 1), got {self.unalignable}")
 
     def to_dict(self) -> dict:
-        """The spec as stored in corpus.json: everything but `workers`, which changes no output."""
+        """The spec as stored in corpus.json: everything but `workers`, which changes no output, and the
+        misalignment fields while unused (so corpora made before them keep their bytes)."""
         data = asdict(self)
         del data["workers"]
+        for name in ("narration_lags", "unalignable"):
+            if not data[name]:
+                del data[name]
         return data
 
     @classmethod

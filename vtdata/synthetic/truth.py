@@ -65,6 +65,7 @@ class SyntheticItem:
     `shape` (and `motion` for WebVid) hold the caption's facts; narrated (howto100m) items keep
     them per segment in `segments`, their narration in `words`, and the caption.json lines in
     `lines`; `lag` is how many seconds the narration trails the segment it describes.
+    `unalignable` lists the segments whose sentence (`spoken`) describes nothing on screen.
     `background` is the RGB of the backdrop; `exif_orientation` is set on images stored rotated
     (the shape is where `segments[0]` says once the orientation is applied).
     """
@@ -88,6 +89,7 @@ class SyntheticItem:
     words: list[SpokenWord] = field(default_factory=list)
     lines: list[CaptionLine] = field(default_factory=list)
     lag: float | None = None
+    unalignable: list[int] = field(default_factory=list)
     subtitles: str | None = None
     vtt_style: str | None = None
     has_audio: bool = False
@@ -107,9 +109,17 @@ class SyntheticItem:
         return [(w.start, w.end, w.text) for w in self.words]
 
 
+def item_dict(item: SyntheticItem) -> dict:
+    """The item as stored; an empty `unalignable` is left out (corpora made before it keep their bytes)."""
+    data = asdict(item)
+    if not data["unalignable"]:
+        del data["unalignable"]
+    return data
+
+
 def dumps_truth(spec: dict, items: list[SyntheticItem]) -> str:
     """`corpus.json` text: the same spec and items give the same bytes."""
-    doc = {"schema_version": SCHEMA_VERSION, "spec": spec, "items": [asdict(i) for i in items]}
+    doc = {"schema_version": SCHEMA_VERSION, "spec": spec, "items": [item_dict(i) for i in items]}
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -9,6 +9,7 @@ from "moves right" needs at least two frames.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -46,6 +47,14 @@ _SPOKEN_TEMPLATES = (
     "watch the {colour} {shape} move {motion}",
 )
 _FILLERS = ("so", "okay", "um", "alright")
+_OFFSCREEN_TEMPLATES = (  # sentences about nothing on screen (what realign must learn to drop)
+    "i bought {a} {colour} {shape} at the store last week",
+    "my kids really love the {colour} {shape}",
+    "next time we will try {a} {colour} {shape}",
+    "thanks for watching and see you next time",
+    "do not forget to like and subscribe",
+)
+_OFFSCREEN_STREAM = 7  # a separate generator, so the default corpus draws exactly what it did
 _IMAGE_TEMPLATES = (
     "{a} {colour} {shape}",
     "{colour} {shape} on a dark background",
@@ -159,10 +168,36 @@ def _speak(
     return words
 
 
+def _offscreen(spec: SyntheticSpec, index: int, segments: list[ShownSegment]) -> dict[int, str]:
+    """Segment -> the sentence said over it instead of its description (`spec.unalignable` of them)."""
+    if not spec.unalignable:
+        return {}
+    rng = np.random.default_rng([spec.seed, _CORPUS_CODE["howto100m"], index, _OFFSCREEN_STREAM])
+    shown = {(s.colour, s.shape) for s in segments}
+    out = {}
+    for j in range(len(segments)):
+        if rng.random() >= spec.unalignable:
+            continue
+        while True:
+            colour, shape = str(rng.choice(list(COLOURS))), str(rng.choice(SHAPES))
+            if (colour, shape) not in shown:
+                break
+        out[j] = _fill(_OFFSCREEN_TEMPLATES[int(rng.integers(len(_OFFSCREEN_TEMPLATES)))], colour, shape)
+    return out
+
+
+def _lag(spec: SyntheticSpec, rng: np.random.Generator) -> float:
+    u = float(rng.uniform(-1, 1))  # drawn in either mode, so the rest of the item stays the same
+    if spec.narration_lags is not None:
+        lo, hi = spec.narration_lags
+        return round((lo + hi) / 2 + u * (hi - lo) / 2, 3)
+    return round(spec.narration_lag + u * spec.narration_lag_jitter, 3)
+
+
 def plan_howto(spec: SyntheticSpec, index: int, split: str) -> SyntheticItem:
     rng = item_rng(spec.seed, "howto100m", index)
     vid = _youtube_id(rng)
-    lag = round(spec.narration_lag + float(rng.uniform(-1, 1)) * spec.narration_lag_jitter, 3)
+    lag = _lag(spec, rng)
     k = int(rng.integers(spec.segments[0], spec.segments[1] + 1))
     segments: list[ShownSegment] = []
     total = 0
@@ -181,10 +216,14 @@ def plan_howto(spec: SyntheticSpec, index: int, split: str) -> SyntheticItem:
         )
         total += n
     duration = round(total / spec.fps, 3)
+    offscreen = _offscreen(spec, index, segments)
+    segments = [replace(s, spoken=offscreen[j]) if j in offscreen else s for j, s in enumerate(segments)]
     words: list[SpokenWord] = []
     for j, seg in enumerate(segments):
-        stop = min(seg.end + lag, duration) - 0.15
-        words += _speak(rng, seg.spoken, seg.start + lag, stop, j)
+        start, stop = max(0.0, seg.start + lag), min(seg.end + lag, duration) - 0.15
+        if spec.narration_lags is not None and stop - start < 1.0:
+            continue  # lagged past either end of the video: this sentence is never said
+        words += _speak(rng, seg.spoken, start, stop, j)
     tuples = [(w.start, w.end, w.text) for w in words]
     return SyntheticItem(
         id=vid,
@@ -203,6 +242,7 @@ def plan_howto(spec: SyntheticSpec, index: int, split: str) -> SyntheticItem:
         words=words,
         lines=[CaptionLine(*line) for line in caption_json_lines(tuples)],
         lag=lag,
+        unalignable=sorted(offscreen),
         subtitles=f"{vid}.en.vtt",
         vtt_style=STYLES[(index + spec.seed) % len(STYLES)],
         has_audio=spec.narration_audio,
