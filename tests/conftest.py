@@ -18,6 +18,8 @@ all) and the media.parquet naming their files, to shard without a download store
 the AWS_* variables pointing at it (s3fs, boto3 and subprocesses read them); skipped with one
 reason where `pip install -e ".[dev]"` did not bring moto, boto3 and s3fs.
 
+`quickstart` is the output of one `vtdata quickstart` run, shared by all workers (see below).
+
 `shard_sets` are shard folders written by the real shard stage from the synthetic corpus (for
 the loader and media tests): its WebVid-like clips (18 train, 6 val) as a `frames` store (every
 frame, 72x48 JPEGs) and a `clip` store (H.264 at 10 fps, 96x64), and its CC3M-like images (9
@@ -26,9 +28,12 @@ train) as 1-frame samples; 4 clips per shard gives 5 uneven train shards (4,4,4,
 
 from __future__ import annotations
 
+import fcntl
 import io
 import logging
 import os
+import subprocess
+import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,3 +273,34 @@ def stored_frames(shards: Path, meta: dict) -> np.ndarray:
 def stored():
     """`stored_frames` for tests (conftest modules are not importable under --import-mode=importlib)."""
     return stored_frames
+
+
+# The quickstart's output, made once per test session and shared by the xdist workers (the report
+# tests and `vtdata inspect`'s): `vtdata quickstart --clips 40 --train-steps 20 --workers 1` (about
+# 2 minutes on 2 cores) writes every kind of output: three download stores with their clips
+# tables, three shard folders (frames and clip stores, images) and a training run. The first
+# worker to need it builds it under a file lock in the session's shared temporary folder; the
+# others wait and reuse it. `VTDATA_REPORT_QUICKSTART=DIR` points at a quickstart output made
+# beforehand instead (it is read, never written).
+QUICKSTART_ENV = "VTDATA_REPORT_QUICKSTART"
+ARGS = ["--clips", "40", "--train-steps", "20", "--workers", "1", "--seed", "0"]
+
+
+@pytest.fixture(scope="session")
+def quickstart(tmp_path_factory) -> Path:
+    given = os.environ.get(QUICKSTART_ENV)
+    if given:
+        return Path(given)
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # one folder for all the workers of this session
+    root = shared / "report-quickstart"
+    done = shared / "report-quickstart.done"
+    with open(shared / "report-quickstart.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            cmd = [sys.executable, "-m", "vtdata", "quickstart", str(root), *ARGS]
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+            done.write_text("ok")
+    return root

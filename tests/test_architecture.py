@@ -30,9 +30,10 @@ ALLOWED: dict[str, set[str]] = {
     "synthetic": {"config", "records", "media", "sources"},
     "run": {"config", "records", "engine", "sources", "download", "align", "shard"},
     "quickstart": {"config", "records", "synthetic"},
+    "report": {"config", "records", "media", "download", "align", "shard", "train"},
     "cli": {
         "config", "records", "media", "engine", "sources", "download", "align", "shard", "loader",
-        "train", "realign", "synthetic", "quickstart", "run",
+        "train", "realign", "synthetic", "quickstart", "run", "report",
     },  # fmt: skip
     "__main__": {"cli"},
     "__init__": set(),

@@ -304,6 +304,7 @@ def next_steps(cfg: QuickstartConfig) -> list[str]:
         f"vtdata inspect {shards} --key <clip_id>        # a sample's frames as a contact sheet",
         f"vtdata stats {shards}                          # samples, shards, failures",
         f"vtdata stats {r / 'cc3m/download'} --failures  # what failed in a download, and why",
+        f"vtdata report {r}                              # everything above as one HTML page",
         f"vtdata serve {r}                               # serve the corpus again, to rerun any step by hand",
     ]
     if cfg.train:

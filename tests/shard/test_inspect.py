@@ -4,15 +4,13 @@ import pytest
 from click.testing import CliRunner
 
 from vtdata.cli import main
-from vtdata.shard.inspect import contact_sheet, read_sample, sample_keys
+from vtdata.media.sheet import MIN_CELL
+from vtdata.shard.inspect import contact_sheet, crop_note, read_sample, sample_keys
 
 
 @pytest.fixture(scope="module")
-def quick_shards(tmp_path_factory):
-    root = tmp_path_factory.mktemp("qs")
-    result = CliRunner().invoke(main, ["quickstart", str(root), "--clips", "8", "--no-train"])
-    assert result.exit_code == 0, result.output
-    return root
+def quick_shards(quickstart):
+    return quickstart
 
 
 @pytest.mark.slow
@@ -25,7 +23,8 @@ def test_frames_sample_round_trips_into_a_sheet(quick_shards):
     assert n == sample.meta["num_frames"] > 8  # the quickstart stores every frame
     assert sample.text and sample.frames[0].shape == (64, 64, 3)
     sheet = contact_sheet(sample, columns=4)
-    assert sheet.size == (4 * 64, -(-n // 4) * (64 + 12) + 24)
+    # 64 px frames drawn in 128 px cells, rows of 4, the caption wrapped underneath
+    assert sheet.size[0] == 4 * MIN_CELL and sheet.size[1] > -(-n // 4) * MIN_CELL
 
 
 @pytest.mark.slow
@@ -51,7 +50,9 @@ def test_inspect_and_stats_commands(quick_shards, tmp_path):
     drawn = runner.invoke(main, ["inspect", str(shards), "--key", sample_keys(shards, 1)[0], "-o", str(out)])
     assert drawn.exit_code == 0, drawn.output
     assert out.stat().st_size > 0
+    assert "centre-cropped to 64x64" in drawn.output and crop_note(shards) in drawn.output
+    assert crop_note(quick_shards / "howto100m" / "shards") is None  # the clip store is not cropped
     stats = runner.invoke(main, ["stats", str(shards)])
-    assert stats.exit_code == 0 and "samples" in stats.output and "8" in stats.output
+    assert stats.exit_code == 0 and f"{len(sample_keys(shards))} samples" in stats.output
     store = runner.invoke(main, ["stats", str(quick_shards / "webvid" / "download")])
-    assert store.exit_code == 0 and "ok" in store.output and "8" in store.output
+    assert store.exit_code == 0 and "ok" in store.output and f" {len(sample_keys(shards))} " in store.output

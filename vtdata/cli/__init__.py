@@ -14,6 +14,7 @@ from vtdata.cli.align import align_cmd
 from vtdata.cli.download import download_cmd
 from vtdata.cli.errors import DEBUG_ENV, to_click
 from vtdata.cli.realign import realign_cmd
+from vtdata.cli.report import report_cmd
 from vtdata.cli.run import run_cmd
 from vtdata.cli.shard import shard_cmd
 from vtdata.cli.sources import sources_group
@@ -63,7 +64,8 @@ def main(debug: bool) -> None:
       evaluate         text<->video retrieval metrics of a checkpoint
       realign          re-time captions with a trained model (ASR misalignment)
     Try `vtdata quickstart` to run everything on a built-in synthetic corpus, and
-    `vtdata serve` to serve that corpus and follow the tour by hand.
+    `vtdata serve` to serve that corpus and follow the tour by hand, and `vtdata report`
+    to see any of the outputs as one HTML page.
     """
 
 
@@ -80,5 +82,6 @@ for command in (
     serve_cmd,
     inspect_cmd,
     stats_cmd,
+    report_cmd,
 ):
     main.add_command(command)

@@ -174,10 +174,11 @@ def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, 
     """Show one sample of a shard folder: its metadata, caption and frames as a contact sheet.
 
     Reads the tar that index.parquet names, so it needs nothing but the shard folder. Each frame
-    is labelled with the source time it was sampled at.
+    is labelled with the source time it was sampled at, shown whole in a cell of at least 128 px,
+    with the caption wrapped underneath; it says when the shards were centre-cropped.
     """
     from vtdata.records.folders import SHARD_FOLDER, check_writable, expect
-    from vtdata.shard.inspect import contact_sheet, read_sample, sample_keys
+    from vtdata.shard.inspect import contact_sheet, crop_note, read_sample, sample_keys
 
     expect(shards, SHARD_FOLDER, "vtdata inspect")
     if key is None:
@@ -197,6 +198,9 @@ def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, 
         f"{plural(len(sample.frames), 'frame')}, store {meta.get('store')}, sampling {meta.get('sampling')}"
     )
     click.echo(f"text: {sample.text}")
+    note = crop_note(shards)
+    if note:
+        click.echo(f"note: {note}")
     contact_sheet(sample, columns=columns).save(output)
     click.echo(f"contact sheet: {output}")
 
@@ -213,11 +217,21 @@ def inspect_cmd(shards: Path, key: str | None, limit: int, output: Path | None, 
     help="With --failures: examples shown per reason.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON (for scripts).")
-def stats_cmd(folder: Path, failures: bool, reasons: tuple[str, ...], examples: int, as_json: bool) -> None:
+@click.option(
+    "--plot",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also write the distribution charts (the ones `vtdata report` shows) as PNG files into this folder.",
+)
+def stats_cmd(
+    folder: Path, failures: bool, reasons: tuple[str, ...], examples: int, as_json: bool, plot: Path | None
+) -> None:
     """Summarize a shard folder (stats.json) or a download store (its ledger), on one screen.
 
     With --failures, every failure reason with its count and example messages: which item or
-    clip, and what went wrong. --json prints the same as one JSON object.
+    clip, and what went wrong. --json prints the same as one JSON object. --plot DIR writes the
+    distribution charts as PNG (frames and bytes per sample, shard sizes; or durations, sizes,
+    resolutions, codecs, clip and caption lengths); `vtdata report` puts them on one page.
     """
     import json
 
@@ -233,11 +247,15 @@ def stats_cmd(folder: Path, failures: bool, reasons: tuple[str, ...], examples: 
             f"{folder}: neither a shard folder (stats.json, from `vtdata shard`) nor a download store "
             "(ledger.sqlite, from `vtdata download`)"
         )
+    if plot is not None:
+        report["plots"] = _plot(folder, plot)
     if as_json:
         if not failures:
             report.pop("failures")
         click.echo(json.dumps(report, indent=1))
         return
+    for path in report.get("plots", []):
+        click.echo(f"chart: {path}", err=True)
     click.echo(f"{folder}: {report['headline']}")
     for line in report["lines"]:
         click.echo(f"  {line}")
@@ -249,6 +267,26 @@ def stats_cmd(folder: Path, failures: bool, reasons: tuple[str, ...], examples: 
             click.echo(f"{reason}: {plural(group['count'], noun)}")
             for example in group["examples"]:
                 click.echo(f"    {example['id']}: {example['message']}")
+
+
+def _plot(folder: Path, out: Path) -> list[str]:
+    """Write the folder's distribution charts into `out` (each file atomically); their paths."""
+    import os
+
+    from vtdata.records.folders import check_writable
+    from vtdata.report.build import distribution_charts
+
+    check_writable(out)
+    charts = distribution_charts(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chart in charts:
+        target = out / f"{chart.key}.png"
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(chart.png)
+        os.replace(tmp, target)
+        written.append(str(target))
+    return written
 
 
 def _store_stats(folder: Path, examples: int, reasons: tuple[str, ...]) -> dict:

@@ -16,7 +16,7 @@ import numpy as np
 from vtdata.media.jpeg import decode_image_pil
 from vtdata.media.samples import decode_all_frames
 from vtdata.media.sheet import Sheet, frame_sheet
-from vtdata.records.names import INDEX_NAME
+from vtdata.records.names import DATASET_NAME, INDEX_NAME
 from vtdata.records.shards import read_index
 
 
@@ -47,24 +47,43 @@ def read_sample(shards: str | Path, key: str) -> ShardSample:
         raise KeyError(
             f"{shards / INDEX_NAME}: no sample {key!r} (try `vtdata inspect {shards}` to list some)"
         )
-    sample = ShardSample(key=key, shard=where, meta={}, text="")
-    frames: list[tuple[str, np.ndarray]] = []
-    with tarfile.open(shards / where) as tar:
-        for member in tar:
-            base, _, ext = member.name.partition(".")
-            if base != key or not member.isfile():
-                continue
-            data = tar.extractfile(member).read()
-            if ext == "json":
-                sample.meta = json.loads(data)
-            elif ext == "txt":
-                sample.text = data.decode("utf-8")
-            elif ext.endswith(".jpg"):
-                frames.append((ext, decode_image_pil(data)))
-            elif ext == "mp4":
-                frames.extend((f"{i:03d}", f) for i, f in enumerate(decode_all_frames(data)))
-    sample.frames = [f for _, f in sorted(frames, key=lambda item: item[0])]
-    return sample
+    found = read_samples(shards, {where: [key]})
+    return found.get(key) or ShardSample(key=key, shard=where, meta={}, text="")
+
+
+def read_samples(shards: str | Path, wanted: dict[str, list[str]]) -> dict[str, ShardSample]:
+    """The samples `wanted` maps shard tar names to, read with one pass over each tar.
+
+    A tar name is a file name of the folder, never a path (index values are not trusted); a
+    sample absent from its tar is absent from the result.
+    """
+    shards = Path(shards)
+    found: dict[str, ShardSample] = {}
+    for where, keys in sorted(wanted.items()):
+        if Path(where).name != where or where in (".", ".."):
+            raise ValueError(f"{shards / INDEX_NAME}: shard name {where!r} is not a file name")
+        samples = {k: ShardSample(key=k, shard=where, meta={}, text="") for k in keys}
+        frames: dict[str, list[tuple[str, np.ndarray]]] = {k: [] for k in keys}
+        with tarfile.open(shards / where) as tar:
+            for member in tar:
+                base, _, ext = member.name.partition(".")
+                if base not in samples or not member.isfile():
+                    continue
+                data = tar.extractfile(member).read()
+                sample = samples[base]
+                if ext == "json":
+                    sample.meta = json.loads(data)
+                elif ext == "txt":
+                    sample.text = data.decode("utf-8")
+                elif ext.endswith(".jpg"):
+                    frames[base].append((ext, decode_image_pil(data)))
+                elif ext == "mp4":
+                    frames[base].extend((f"{i:03d}", f) for i, f in enumerate(decode_all_frames(data)))
+        for key, sample in samples.items():
+            if sample.meta or frames[key]:
+                sample.frames = [f for _, f in sorted(frames[key], key=lambda item: item[0])]
+                found[key] = sample
+    return found
 
 
 def contact_sheet(sample: ShardSample, columns: int = 8, max_frames: int = 32) -> Sheet:
@@ -74,3 +93,20 @@ def contact_sheet(sample: ShardSample, columns: int = 8, max_frames: int = 32) -
     times = sample.meta.get("frame_times") or []
     labels = [f"{times[i]:.2f}s" if i < len(times) else f"#{i}" for i in range(len(sample.frames))]
     return frame_sheet(sample.frames[:max_frames], labels, f"{sample.key}: {sample.text}", columns)
+
+
+def crop_note(shards: str | Path) -> str | None:
+    """A sentence when the shards were centre-cropped (`resize.crop` in dataset.json), else None:
+    a crop can cut a moving subject out of a frame, so whoever looks at the frames should know."""
+    path = Path(shards) / DATASET_NAME
+    try:
+        resize = json.loads(path.read_text()).get("config", {}).get("resize", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(resize, dict) or not resize.get("crop"):
+        return None
+    side = resize.get("short_side")
+    return (
+        f"these shards were centre-cropped to {side}x{side} when written (resize.crop in {DATASET_NAME}): "
+        "whatever lay outside the centre square is not in the frames"
+    )
