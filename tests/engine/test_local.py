@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from vtdata.engine.local import LocalEngine, die_with_parent, parent_alive
 
@@ -13,7 +14,10 @@ def _pid_and_alive(item, report) -> tuple[int, bool, bool]:
     return os.getpid(), parent_alive(), die_with_parent()
 
 
-def test_pool_workers_know_their_parent():
+def test_pool_workers_know_their_parent(monkeypatch):
+    # the pool's processes import `_pid_and_alive` from this module by name: the repository root
+    # must be on their path (pytest's importlib mode does not put it there; xdist workers do)
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
     results = dict(LocalEngine(2).map_unordered(_pid_and_alive, range(4)))
     assert all(pid != os.getpid() for pid, _, _ in results.values())
     assert all(alive for _, alive, _ in results.values())
