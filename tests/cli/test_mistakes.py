@@ -176,6 +176,12 @@ def _as_user(args: list[str], home: Path) -> subprocess.CompletedProcess:
             pytest.skip("running as root without setpriv: cannot make a folder read-only for the test")
         prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / "cache")}
+    if prefix:
+        probe = [*prefix, sys.executable, "-c", "import vtdata"]
+        if subprocess.run(probe, capture_output=True, env=env, timeout=60, check=False).returncode:
+            pytest.skip(  # e.g. a checkout or venv inside a folder only root may enter (mktemp -d)
+                "the unprivileged user (uid 65534) cannot import vtdata from this checkout and venv"
+            )
     return subprocess.run(
         [*prefix, sys.executable, "-m", "vtdata", *map(str, args)],
         capture_output=True,

@@ -1,7 +1,6 @@
 import socket
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -153,12 +152,13 @@ def test_hard_deadline_abandons_a_stuck_worker(synthetic_corpus, tmp_path):
         assert "hard deadline" in ledger.get("stuck").message
 
 
-def test_real_corpus_rows_fail_cleanly_with_their_reason(tmp_path):
+def test_real_corpus_rows_fail_cleanly_with_their_reason(tmp_path, real_file):
     # real WebVid / CC3M rows point at the internet; a dead proxy keeps the test on this machine
     from vtdata.sources.cc3m import prepare_cc3m
     from vtdata.sources.webvid import prepare_webvid
 
-    real = Path(__file__).resolve().parents[2].parent / "shared" / "real"
+    real = real_file("cc3m_validation_sample.tsv").parent
+    real_file("webvid_results_sample.csv")  # both, or the test is skipped
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
